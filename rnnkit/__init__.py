@@ -1,0 +1,9 @@
+"""rnnkit: recurrent neural networks in numpy, written to be read beside the course book.
+
+Each module holds one idea; the functions named in the course's API contract live in
+``functional``, ``rnn``, ``lstm``, ``gru``, ``clip``, ``bptt``, ``gradcheck`` and ``jacobian``.
+"""
+from . import functional, gradcheck, rnn
+
+__all__ = ["functional", "gradcheck", "rnn"]
+__version__ = "0.1.0"
