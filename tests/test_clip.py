@@ -24,8 +24,9 @@ def test_clip_grad_norm_rescales_every_array_by_gamma_over_the_norm():
     assert global_norm(clipped) == pytest.approx(6.5, rel=1e-15)
 
 
-def test_clip_grad_norm_below_the_threshold_changes_nothing():
-    clipped, norm = clip_grad_norm(grads(), 13.0)
+@pytest.mark.parametrize("max_norm", [13.0, 100.0])
+def test_clip_grad_norm_at_or_below_the_threshold_changes_nothing(max_norm):
+    clipped, norm = clip_grad_norm(grads(), max_norm)
     assert norm == 13.0
     for name, g in grads().items():
         np.testing.assert_array_equal(clipped[name], g)
