@@ -8,6 +8,7 @@ L = Σ outputs ⊙ G for a random upstream gradient G (so ∂L/∂outputs = G), 
 inputs, the parameters, the outputs and every gradient as an .npz file. The tests load
 them with numpy alone, so the suite never needs torch.
 """
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,50 @@ def rnn_fixture(seed=0, B=3, T=5, D=4, H=6):
 
 
 GENERATORS = {"rnn": rnn_fixture}
+
+
+def deep_fixture(cell, num_layers, bidirectional, seed, B=3, T=5, D=4, H=6):
+    """nn.RNN / nn.LSTM / nn.GRU with several layers and/or both directions, batch_first:
+    the reference for rnnkit.stacked and rnnkit.bidirectional.
+
+    The loss also weighs the final states, L = Σ out ⊙ G + Σ h_n ⊙ G_h_n (+ Σ c_n ⊙ G_c_n),
+    so the gradients that enter through them are checked too.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    Module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    module = Module(D, H, num_layers=num_layers, bidirectional=bidirectional,
+                    batch_first=True).double()
+    K = num_layers * (2 if bidirectional else 1)
+    x = torch.tensor(rng.normal(size=(B, T, D)), requires_grad=True)
+    starts = {s: torch.tensor(rng.normal(size=(K, B, H)), requires_grad=True)
+              for s in (["h0", "c0"] if cell == "lstm" else ["h0"])}
+    out, final = module(x, tuple(starts.values()) if cell == "lstm" else starts["h0"])
+    ends = dict(zip(["h_n", "c_n"], final if cell == "lstm" else [final]))
+    upstream = {"G": out, **{"G_" + n: v for n, v in ends.items()}}
+    upstream = {n: torch.tensor(rng.normal(size=tuple(v.shape))) for n, v in upstream.items()}
+    loss = (out * upstream["G"]).sum()
+    for n, v in ends.items():
+        loss = loss + (v * upstream["G_" + n]).sum()
+    loss.backward()
+    arrays = {"x": x, "out": out, **starts, **ends, **upstream, "dx": x.grad}
+    arrays.update({"d" + n: v.grad for n, v in starts.items()})
+    for name, p in module.named_parameters():
+        arrays[name] = p
+        arrays["d" + name] = p.grad
+    return {k: v.detach().numpy() for k, v in arrays.items()}
+
+
+DEEP_FIXTURES = {  # name: (cell, num_layers, bidirectional), e.g. "lstm_stacked_bidirectional"
+    f"{cell}_{kind}": (cell, num_layers, bidirectional)
+    for cell in ("rnn", "lstm", "gru")
+    for kind, num_layers, bidirectional in (("stacked", 2, False), ("bidirectional", 1, True),
+                                            ("stacked_bidirectional", 2, True))
+}
+for _seed, (_name, _args) in enumerate(DEEP_FIXTURES.items(), start=10):
+    GENERATORS[_name] = functools.partial(deep_fixture, *_args, seed=_seed)
 
 
 def main():
