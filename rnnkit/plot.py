@@ -9,12 +9,16 @@ def use_book_style():
     """Set the figure style every page of the book uses, with a font that has Hangul glyphs.
 
     matplotlib's default font has no Korean glyphs and warns for each missing one, so the
-    pages switch to NanumGothic, which the koreanize-matplotlib package ships.
+    pages fall back to NanumGothic, which the koreanize-matplotlib package ships. DejaVu Sans
+    stays first: NanumGothic lacks the minus sign (U+2212) and the superscripts that log-axis
+    tick labels such as 10⁻³ are drawn with, and mathtext only ever uses the first family.
+    (So write Hangul in plain text, never inside $…$.)
     """
-    import koreanize_matplotlib  # noqa: F401  (importing it registers and selects NanumGothic)
+    import koreanize_matplotlib  # noqa: F401  (importing it registers NanumGothic)
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({
+        "font.family": ["DejaVu Sans", "NanumGothic"],
         "figure.figsize": (6.4, 3.6),
         "figure.dpi": 110,
         "axes.grid": True,
