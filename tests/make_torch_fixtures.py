@@ -42,7 +42,37 @@ def rnn_fixture(seed=0, B=3, T=5, D=4, H=6):
     return _run(module, rng.normal(size=(B, T, D)), rng.normal(size=(1, B, H)), seed + 1)
 
 
-GENERATORS = {"rnn": rnn_fixture}
+def lstm_fixture(seed=2, B=3, T=5, D=4, H=6):
+    """One-layer nn.LSTM, batch_first: the reference for rnnkit.lstm (loss Σ out ⊙ G)."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    module = torch.nn.LSTM(D, H, batch_first=True).double()
+    x, h0, c0 = (torch.tensor(rng.normal(size=shape), requires_grad=True)
+                 for shape in [(B, T, D), (1, B, H), (1, B, H)])
+    out, (h_n, c_n) = module(x, (h0, c0))
+    G = torch.tensor(np.random.default_rng(seed + 1).normal(size=tuple(out.shape)))
+    (out * G).sum().backward()
+    arrays = {"x": x, "h0": h0, "c0": c0, "out": out, "h_n": h_n, "c_n": c_n, "G": G,
+              "dx": x.grad, "dh0": h0.grad, "dc0": c0.grad}
+    for name, p in module.named_parameters():
+        arrays[name] = p
+        arrays["d" + name] = p.grad
+    return {k: v.detach().numpy() for k, v in arrays.items()}
+
+
+def gru_fixture(seed=4, B=3, T=5, D=4, H=6):
+    """One-layer nn.GRU, batch_first: the reference for rnnkit.gru."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    module = torch.nn.GRU(D, H, batch_first=True).double()
+    return _run(module, rng.normal(size=(B, T, D)), rng.normal(size=(1, B, H)), seed + 1)
+
+
+GENERATORS = {"rnn": rnn_fixture, "lstm": lstm_fixture, "gru": gru_fixture}
 
 
 def deep_fixture(cell, num_layers, bidirectional, seed, B=3, T=5, D=4, H=6):

@@ -1,0 +1,209 @@
+"""The gated recurrent unit (GRU): one step and a whole sequence, forward and backward.
+
+Book chapter 7. PyTorch's equations and gate order r, z, n, with the gate blocks stacked in
+Wx = [W_ir; W_iz; W_in] (3H, D), Wh = [W_hr; W_hz; W_hn] (3H, H), bx (3H,) and bh (3H,):
+
+    r_t = σ(x_t W_irᵀ + b_ir + h_{t−1} W_hrᵀ + b_hr)               reset gate
+    z_t = σ(x_t W_izᵀ + b_iz + h_{t−1} W_hzᵀ + b_hz)               update gate
+    n_t = tanh(x_t W_inᵀ + b_in + r_t ⊙ (h_{t−1} W_hnᵀ + b_hn))    candidate state
+    h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}
+
+The reset gate multiplies the hidden part h_{t−1} W_hnᵀ + b_hn of the candidate (called hn
+below), so the two biases of n cannot be merged into one as they can for r and z.
+
+Shapes: x (B, T, D), h (B, H).
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import Shapes, like, result_dtype
+from ._inplace import sigmoid_
+
+
+class StepCache(NamedTuple):
+    """What gru_step_backward needs: the step's inputs, its gates and hn."""
+    x: np.ndarray       # (B, D)
+    h_prev: np.ndarray  # (B, H)
+    gates: np.ndarray   # (B, 3H): r, z, n
+    hn: np.ndarray      # (B, H): h_prev W_hnᵀ + b_hn
+    Wx: np.ndarray      # (3H, D)
+    Wh: np.ndarray      # (3H, H)
+
+
+class SequenceCache(NamedTuple):
+    """What gru_backward needs, time-major so each step's slice is contiguous.
+
+    ``cache.h_T`` is the final hidden state (B, H), PyTorch's h_n.
+    """
+    x_tm: np.ndarray    # (T, B, D)
+    hs_tm: np.ndarray   # (T + 1, B, H): hs_tm[0] = h0, hs_tm[t + 1] = h_t
+    gates: np.ndarray   # (T, B, 3H): r, z, n of every step
+    hn: np.ndarray      # (T, B, H): h_{t−1} W_hnᵀ + b_hn
+    Wx: np.ndarray      # (3H, D)
+    Wh: np.ndarray      # (3H, H)
+
+    @property
+    def h_T(self):
+        """The last hidden state h_T, (B, H)."""
+        return self.hs_tm[-1]
+
+
+def _blocks(a, H):
+    """The three gate blocks of a (…, 3H) array: views r, z, n."""
+    return a[..., :H], a[..., H:2 * H], a[..., 2 * H:]
+
+
+def _cell_forward(ax, ah, h_prev, h):
+    """The gates and the new state from the two projections of one step.
+
+    ax : (B, 3H) x Wxᵀ + bx, overwritten by the gates r, z, n.
+    ah : (B, 3H) h_prev Whᵀ + bh.  h_prev : (B, H).  Writes h : (B, H).
+    """
+    H = h.shape[-1]
+    ax[:, :2 * H] += ah[:, :2 * H]   # a_r, a_z: the input and hidden parts add up
+    sigmoid_(ax[:, :2 * H])          # r, z = σ(a_r), σ(a_z)
+    r, z, n = _blocks(ax, H)
+    n += r * ah[:, 2 * H:]           # a_n = x W_inᵀ + b_in + r ⊙ hn
+    np.tanh(n, out=n)                # n = tanh(a_n)
+    np.subtract(h_prev, n, out=h)    # h = n + z ⊙ (h_prev − n)
+    h *= z
+    h += n
+
+
+def _local_derivatives(gates, h_prev):
+    """The derivatives of each step's own operations, which do not depend on later steps.
+
+    gates : (…, 3H) r, z, n and h_prev : (…, H), for one step or all steps at once.
+    Returns drz_da (…, 2H) = σ' = s(1 − s) for r and z, dn_da (…, H) = tanh' = 1 − n², and
+    dh_dz (…, H) = h_prev − n.
+    """
+    H = h_prev.shape[-1]
+    rz, n = gates[..., :2 * H], gates[..., 2 * H:]
+    return rz * (1 - rz), 1 - n * n, h_prev - n
+
+
+def _cell_backward(dh, gates, hn, drz_da, dn_da, dh_dz, dax, dah):
+    """The chain rule back through _cell_forward, line by line in reverse.
+
+    dh : (B, H) ∂L/∂h_t. Writes dax (B, 3H), the gradient of x Wxᵀ + bx, and dah (B, 3H), the
+    gradient of h_prev Whᵀ + bh, each with the three gate gradients joined in one array.
+    Returns the part of ∂L/∂h_prev that skips the weights, dh ⊙ z.
+    """
+    H = dh.shape[-1]
+    r, z, n = _blocks(gates, H)
+    da_r, da_z, da_n = _blocks(dax, H)
+    np.multiply(dh, dh_dz, out=da_z)     # h = n + z ⊙ (h_prev − n) ⇒ ∂L/∂z = dh ⊙ (h_prev − n)
+    dh_prev = dh * z                     #                          ⇒ ∂L/∂h_prev = dh ⊙ z + …
+    np.subtract(dh, dh_prev, out=da_n)   #                          ⇒ ∂L/∂n = dh ⊙ (1 − z)
+    da_n *= dn_da                        # n = tanh(a_n)            ⇒ ∂L/∂a_n = ∂L/∂n ⊙ (1 − n²)
+    np.multiply(da_n, hn, out=da_r)      # a_n = … + r ⊙ hn         ⇒ ∂L/∂r = ∂L/∂a_n ⊙ hn
+    np.multiply(da_n, r, out=dah[:, 2 * H:])  #                     ⇒ ∂L/∂hn = ∂L/∂a_n ⊙ r
+    dax[:, :2 * H] *= drz_da             # r, z = σ(a_r), σ(a_z)    ⇒ ∂L/∂a = ∂L/∂gate ⊙ s(1 − s)
+    dah[:, :2 * H] = dax[:, :2 * H]      # a_r, a_z hold x Wxᵀ + bx and h_prev Whᵀ + bh alike
+    return dh_prev
+
+
+def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+    """One GRU step.
+
+    x : (B, D), h_prev : (B, H), Wx : (3H, D), Wh : (3H, H), bx : (3H,), bh : (3H,),
+    with gate blocks in the order r, z, n.
+    Returns h : (B, H) and the cache for gru_step_backward.
+    """
+    check = Shapes()
+    Wx = check("Wx", Wx, "3H, D")
+    Wh = check("Wh", Wh, "3H, H")
+    bx = check("bx", bx, "3H")
+    bh = check("bh", bh, "3H")
+    x = check("x", x, "B, D")
+    h_prev = check("h_prev", h_prev, "B, H")
+    H = Wh.shape[1]
+    ax = x @ Wx.T + bx                # one product for the three input parts
+    ah = h_prev @ Wh.T + bh           # one product for the three hidden parts
+    h = np.empty(h_prev.shape, dtype=np.result_type(ax, ah))
+    _cell_forward(ax, ah, h_prev, h)
+    return h, StepCache(x, h_prev, ax, ah[:, 2 * H:], Wx, Wh)
+
+
+def gru_step_backward(dh, cache):
+    """Backward pass of one GRU step.
+
+    dh : (B, H), the loss gradient with respect to this step's h.
+    Returns (dx (B, D), dh_prev (B, H), dWx (3H, D), dWh (3H, H), dbx (3H,), dbh (3H,)).
+    """
+    x, h_prev, gates, hn, Wx, Wh = cache
+    dh = like("dh", dh, "h", h_prev)
+    dax, dah = np.empty_like(gates), np.empty_like(gates)
+    dh_prev = _cell_backward(dh, gates, hn, *_local_derivatives(gates, h_prev), dax, dah)
+    dx = dax @ Wx                     # ax = x Wxᵀ + bx       ⇒ ∂L/∂x = dax Wx
+    dh_prev += dah @ Wh               # ah = h_prev Whᵀ + bh  ⇒ ∂L/∂h_prev += dah Wh
+    dWx = dax.T @ x                   # summed over the batch by the matrix product
+    dWh = dah.T @ h_prev
+    return dx, dh_prev, dWx, dWh, dax.sum(axis=0), dah.sum(axis=0)
+
+
+def gru_forward(x, h0, Wx, Wh, bx, bh):
+    """Run the GRU over a batch of sequences.
+
+    x : (B, T, D), h0 : (B, H), Wx : (3H, D), Wh : (3H, H), bx : (3H,), bh : (3H,),
+    with gate blocks in the order r, z, n.
+    Returns hs : (B, T, H), the hidden state after every step, and the cache for gru_backward.
+
+    All T input projections x_t Wxᵀ + bx come from one matrix product before the loop; the
+    loop then does one (B, H) × (H, 3H) product per step and the gates' elementwise work.
+    """
+    check = Shapes()
+    Wx = check("Wx", Wx, "3H, D")
+    Wh = check("Wh", Wh, "3H, H")
+    bx = check("bx", bx, "3H")
+    bh = check("bh", bh, "3H")
+    x = check("x", x, "B, T, D")
+    h0 = check("h0", h0, "B, H")
+    B, T, D = x.shape
+    H = Wh.shape[1]
+    dtype = result_dtype(x, h0, Wx, Wh, bx, bh)
+    Wx, Wh = Wx.astype(dtype, copy=False), Wh.astype(dtype, copy=False)
+
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)    # (T, B, D)
+    gates = (x_tm.reshape(T * B, D) @ Wx.T).reshape(T, B, 3 * H)
+    gates += bx
+    ah = np.empty((T, B, 3 * H), dtype=dtype)    # h_{t−1} Whᵀ + bh of every step
+    hs_tm = np.empty((T + 1, B, H), dtype=dtype)
+    hs_tm[0] = h0
+    for t in range(T):
+        np.matmul(hs_tm[t], Wh.T, out=ah[t])
+        ah[t] += bh
+        _cell_forward(gates[t], ah[t], hs_tm[t], hs_tm[t + 1])
+    cache = SequenceCache(x_tm, hs_tm, gates, ah[..., 2 * H:], Wx, Wh)
+    return hs_tm[1:].transpose(1, 0, 2), cache
+
+
+def gru_backward(dhs, cache):
+    """Backpropagation through time for the GRU.
+
+    dhs : (B, T, H), the gradient of the loss with respect to each h_t from the layer above;
+    the gradient reaching h_t is that plus dh_next from step t + 1. The shared weights and
+    biases collect the sum over all steps.
+
+    Returns (dx (B, T, D), dh0 (B, H), dWx (3H, D), dWh (3H, H), dbx (3H,), dbh (3H,)).
+    """
+    x_tm, hs_tm, gates, hn, Wx, Wh = cache
+    T, B, D = x_tm.shape
+    H = hs_tm.shape[2]
+    dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
+    drz_da, dn_da, dh_dz = _local_derivatives(gates, hs_tm[:-1])   # every step at once
+    dax = np.empty_like(gates)         # (T, B, 3H): gradient of x_t Wxᵀ + bx
+    dah = np.empty_like(gates)         # (T, B, 3H): gradient of h_{t−1} Whᵀ + bh
+    dh_next = np.zeros((B, H), dtype=gates.dtype)
+    for t in range(T - 1, -1, -1):
+        dh = dhs[:, t] + dh_next       # h_t feeds the loss and step t + 1
+        dh_next = _cell_backward(dh, gates[t], hn[t], drz_da[t], dn_da[t], dh_dz[t],
+                                 dax[t], dah[t])
+        dh_next += dah[t] @ Wh         # ah_t = h_{t−1} Whᵀ + bh ⇒ ∂L/∂h_{t−1} += dah_t Wh
+    # Weights are shared across time, so their gradients sum over steps: one product each.
+    dax_flat, dah_flat = dax.reshape(T * B, 3 * H), dah.reshape(T * B, 3 * H)
+    dWx = dax_flat.T @ x_tm.reshape(T * B, D)
+    dWh = dah_flat.T @ hs_tm[:-1].reshape(T * B, H)
+    dx = (dax_flat @ Wx).reshape(T, B, D).transpose(1, 0, 2)
+    return dx, dh_next, dWx, dWh, dax_flat.sum(axis=0), dah_flat.sum(axis=0)

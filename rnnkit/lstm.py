@@ -1,0 +1,242 @@
+"""The long short-term memory (LSTM) layer: one step and a whole sequence, forward and backward.
+
+Book chapter 6. The four gates share one stacked matrix in PyTorch's order i, f, g, o:
+Wx (4H, D), Wh (4H, H), b (4H,), where b stands for PyTorch's b_ih + b_hh.
+
+    a_t = x_t Wxᵀ + h_{t−1} Whᵀ + b       (B, 4H), split into the blocks a_i, a_f, a_g, a_o
+    i_t = σ(a_i)        input gate
+    f_t = σ(a_f)        forget gate
+    g_t = tanh(a_g)     candidate cell state
+    o_t = σ(a_o)        output gate
+    c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+    h_t = o_t ⊙ tanh(c_t)
+
+Inside this module the gate blocks are kept in the order i, f, o, g, so that the three
+sigmoid gates sit side by side and one call computes them; the weights go in and their
+gradients come out in PyTorch's order i, f, g, o.
+
+Shapes: x (B, T, D), h and c (B, H).
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import Shapes, like, result_dtype
+from ._inplace import sigmoid_
+
+
+class StepCache(NamedTuple):
+    """What lstm_step_backward needs. Gate blocks and weight rows are in i, f, o, g order."""
+    x: np.ndarray       # (B, D)
+    h_prev: np.ndarray  # (B, H)
+    c_prev: np.ndarray  # (B, H)
+    gates: np.ndarray   # (B, 4H): i, f, o, g
+    tanh_c: np.ndarray  # (B, H): tanh(c)
+    Wx: np.ndarray      # (4H, D), rows i, f, o, g
+    Wh: np.ndarray      # (4H, H), rows i, f, o, g
+
+
+class SequenceCache(NamedTuple):
+    """What lstm_backward needs, time-major so each step's slice is contiguous.
+
+    ``cache.h_T`` and ``cache.c_T`` are the final hidden and cell states (B, H), the values
+    PyTorch's nn.LSTM returns as (h_n, c_n); a deeper layer or a later chunk starts from them.
+    """
+    x_tm: np.ndarray     # (T, B, D)
+    hs_tm: np.ndarray    # (T + 1, B, H): hs_tm[0] = h0, hs_tm[t + 1] = h_t
+    cs_tm: np.ndarray    # (T + 1, B, H): cs_tm[0] = c0, cs_tm[t + 1] = c_t
+    gates: np.ndarray    # (T, B, 4H): i, f, o, g of every step
+    tanh_cs: np.ndarray  # (T, B, H): tanh(c_t)
+    Wx: np.ndarray       # (4H, D), rows i, f, o, g
+    Wh: np.ndarray       # (4H, H), rows i, f, o, g
+
+    @property
+    def h_T(self):
+        """The last hidden state h_T, (B, H)."""
+        return self.hs_tm[-1]
+
+    @property
+    def c_T(self):
+        """The last cell state c_T, (B, H)."""
+        return self.cs_tm[-1]
+
+
+def _ifog(H):
+    """Row indices that turn an i, f, g, o stack into i, f, o, g.
+
+    They swap the last two blocks, so applying them again restores PyTorch's order.
+    """
+    return np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+
+
+def _blocks(a, H):
+    """The four gate blocks of a (…, 4H) array in internal order: views i, f, o, g."""
+    return a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
+
+
+def _cell_forward(a, c_prev, c, tanh_c, h):
+    """The gates and the new state from the pre-activations of one step.
+
+    a : (B, 4H) pre-activations in i, f, o, g order, overwritten by the gates.
+    c_prev : (B, H). Writes c, tanh_c and h, each (B, H).
+    """
+    H = c.shape[-1]
+    sigmoid_(a[:, :3 * H])                    # i, f, o = σ(a_i), σ(a_f), σ(a_o)
+    np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])   # g = tanh(a_g)
+    i, f, o, g = _blocks(a, H)
+    np.multiply(f, c_prev, out=c)             # c = f ⊙ c_prev
+    c += i * g                                #     + i ⊙ g
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=h)             # h = o ⊙ tanh(c)
+
+
+def _local_derivatives(gates, tanh_c):
+    """The derivatives of each step's own operations, which do not depend on later steps.
+
+    gates : (…, 4H) in i, f, o, g order, tanh_c : (…, H), for one step or all steps at once.
+    Returns dgates_da (…, 4H), the derivative of each gate with respect to its pre-activation
+    (σ' = s(1 − s) for i, f, o; tanh' = 1 − g² for g), and dh_dc = o ⊙ (1 − tanh² c) (…, H).
+    """
+    H = tanh_c.shape[-1]
+    dgates_da = gates * (1 - gates)
+    g = gates[..., 3 * H:]
+    dgates_da[..., 3 * H:] = 1 - g * g
+    dh_dc = gates[..., 2 * H:3 * H] * (1 - tanh_c * tanh_c)
+    return dgates_da, dh_dc
+
+
+def _cell_backward(dh, dc, gates, c_prev, tanh_c, dgates_da, dh_dc, da):
+    """The chain rule back through _cell_forward, line by line in reverse.
+
+    dh : (B, H) ∂L/∂h_t. dc : (B, H) ∂L/∂c_t from the later steps, overwritten by ∂L/∂c_{t−1}.
+    Writes da (B, 4H), ∂L/∂a_t in i, f, o, g order: the four gate gradients joined in one array.
+    """
+    H = dh.shape[-1]
+    i, f, o, g = _blocks(gates, H)
+    di, df, do, dg = _blocks(da, H)
+    np.multiply(dh, tanh_c, out=do)   # h = o ⊙ tanh c          ⇒ ∂L/∂o = dh ⊙ tanh c
+    dc += dh * dh_dc                  #                         ⇒ ∂L/∂c += dh ⊙ o ⊙ (1 − tanh² c)
+    np.multiply(dc, g, out=di)        # c = f ⊙ c_prev + i ⊙ g  ⇒ ∂L/∂i = dc ⊙ g
+    np.multiply(dc, c_prev, out=df)   #                         ⇒ ∂L/∂f = dc ⊙ c_prev
+    np.multiply(dc, i, out=dg)        #                         ⇒ ∂L/∂g = dc ⊙ i
+    dc *= f                           #                         ⇒ ∂L/∂c_prev = dc ⊙ f
+    da *= dgates_da                   # gate = σ(a) or tanh(a)  ⇒ ∂L/∂a = ∂L/∂gate ⊙ gate'(a)
+
+
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    """One LSTM step.
+
+    x : (B, D), h_prev : (B, H), c_prev : (B, H), Wx : (4H, D), Wh : (4H, H), b : (4H,),
+    with gate blocks in the order i, f, g, o.
+    Returns h : (B, H), c : (B, H) and the cache for lstm_step_backward.
+    """
+    check = Shapes()
+    Wx = check("Wx", Wx, "4H, D")
+    Wh = check("Wh", Wh, "4H, H")
+    b = check("b", b, "4H")
+    x = check("x", x, "B, D")
+    h_prev = check("h_prev", h_prev, "B, H")
+    c_prev = check("c_prev", c_prev, "B, H")
+    H = Wh.shape[1]
+    order = _ifog(H)
+    Wx, Wh = Wx[order], Wh[order]
+    a = x @ Wx.T + h_prev @ Wh.T + b[order]   # one product for all four gates
+    c, tanh_c, h = (np.empty(h_prev.shape, dtype=a.dtype) for _ in range(3))
+    _cell_forward(a, c_prev, c, tanh_c, h)
+    return h, c, StepCache(x, h_prev, c_prev, a, tanh_c, Wx, Wh)
+
+
+def lstm_step_backward(dh, dc, cache):
+    """Backward pass of one LSTM step.
+
+    dh : (B, H) and dc : (B, H), the loss gradients with respect to this step's h and c.
+    Returns (dx (B, D), dh_prev (B, H), dc_prev (B, H), dWx (4H, D), dWh (4H, H), db (4H,)),
+    with the weight gradients in the order i, f, g, o.
+    """
+    x, h_prev, c_prev, gates, tanh_c, Wx, Wh = cache
+    dh = like("dh", dh, "h", h_prev)
+    dc_prev = np.array(like("dc", dc, "c", c_prev), dtype=gates.dtype)  # a copy to overwrite
+    da = np.empty_like(gates)
+    _cell_backward(dh, dc_prev, gates, c_prev, tanh_c, *_local_derivatives(gates, tanh_c), da)
+    order = _ifog(h_prev.shape[1])
+    dx = da @ Wx                      # a = x Wxᵀ + …       ⇒ ∂L/∂x = da Wx
+    dh_prev = da @ Wh                 # a = … + h_prev Whᵀ  ⇒ ∂L/∂h_prev = da Wh
+    dWx = (da.T @ x)[order]           # summed over the batch by the matrix product
+    dWh = (da.T @ h_prev)[order]
+    db = da.sum(axis=0)[order]
+    return dx, dh_prev, dc_prev, dWx, dWh, db
+
+
+def lstm_forward(x, h0, c0, Wx, Wh, b):
+    """Run the LSTM over a batch of sequences.
+
+    x : (B, T, D), h0 : (B, H), c0 : (B, H), Wx : (4H, D), Wh : (4H, H), b : (4H,),
+    with gate blocks in the order i, f, g, o.
+    Returns hs : (B, T, H), the hidden state after every step, and the cache for
+    lstm_backward; the final states are ``cache.h_T`` and ``cache.c_T``.
+
+    All T input projections x_t Wxᵀ + b come from one matrix product before the loop; the
+    loop then does one (B, H) × (H, 4H) product per step and the gates' elementwise work.
+    """
+    check = Shapes()
+    Wx = check("Wx", Wx, "4H, D")
+    Wh = check("Wh", Wh, "4H, H")
+    b = check("b", b, "4H")
+    x = check("x", x, "B, T, D")
+    h0 = check("h0", h0, "B, H")
+    c0 = check("c0", c0, "B, H")
+    B, T, D = x.shape
+    H = Wh.shape[1]
+    dtype = result_dtype(x, h0, c0, Wx, Wh, b)
+    order = _ifog(H)   # and cast once here rather than in every step's product
+    Wx, Wh = Wx[order].astype(dtype, copy=False), Wh[order].astype(dtype, copy=False)
+
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)    # (T, B, D)
+    gates = (x_tm.reshape(T * B, D) @ Wx.T).reshape(T, B, 4 * H)
+    gates += b[order]
+    hs_tm = np.empty((T + 1, B, H), dtype=dtype)
+    cs_tm = np.empty((T + 1, B, H), dtype=dtype)
+    tanh_cs = np.empty((T, B, H), dtype=dtype)
+    hs_tm[0], cs_tm[0] = h0, c0
+    for t in range(T):
+        gates[t] += hs_tm[t] @ Wh.T   # a_t = x_t Wxᵀ + b + h_{t−1} Whᵀ
+        _cell_forward(gates[t], cs_tm[t], cs_tm[t + 1], tanh_cs[t], hs_tm[t + 1])
+    cache = SequenceCache(x_tm, hs_tm, cs_tm, gates, tanh_cs, Wx, Wh)
+    return hs_tm[1:].transpose(1, 0, 2), cache
+
+
+def lstm_backward(dhs, cache, dc_T=None):
+    """Backpropagation through time for the LSTM.
+
+    dhs : (B, T, H), the gradient of the loss with respect to each h_t from the layer above.
+    dc_T : (B, H) or None, the gradient with respect to the final cell state ``cache.c_T``
+    when the loss uses it (through a later chunk or a network's final states); None is zero.
+    (A gradient for h_T needs no argument of its own: add it to dhs[:, -1].)
+    Two gradients flow back from step t + 1: dh_next into h_t (added to dhs[:, t]) and dc
+    into c_t. The shared weights collect the sum over all steps.
+
+    Returns (dx (B, T, D), dh0 (B, H), dc0 (B, H), dWx (4H, D), dWh (4H, H), db (4H,)),
+    with the weight gradients in the order i, f, g, o.
+    """
+    x_tm, hs_tm, cs_tm, gates, tanh_cs, Wx, Wh = cache
+    T, B, D = x_tm.shape
+    H = hs_tm.shape[2]
+    dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
+    dgates_da, dh_dc = _local_derivatives(gates, tanh_cs)   # every step at once
+    da = np.empty_like(gates)              # (T, B, 4H): ∂L/∂a_t for every step
+    dh_next = np.zeros((B, H), dtype=gates.dtype)
+    dc = np.zeros((B, H), dtype=gates.dtype)
+    if dc_T is not None:
+        dc += like("dc_T", dc_T, "c_T", cache.c_T)
+    for t in range(T - 1, -1, -1):
+        dh = dhs[:, t] + dh_next           # h_t feeds the loss and step t + 1
+        _cell_backward(dh, dc, gates[t], cs_tm[t], tanh_cs[t], dgates_da[t], dh_dc[t], da[t])
+        np.matmul(da[t], Wh, out=dh_next)  # a_t = … + h_{t−1} Whᵀ ⇒ ∂L/∂h_{t−1} = da_t Wh
+    # Weights are shared across time, so their gradients sum over steps: one product each.
+    order = _ifog(H)
+    da_flat = da.reshape(T * B, 4 * H)
+    dWx = (da_flat.T @ x_tm.reshape(T * B, D))[order]
+    dWh = (da_flat.T @ hs_tm[:-1].reshape(T * B, H))[order]
+    db = da_flat.sum(axis=0)[order]
+    dx = (da_flat @ Wx).reshape(T, B, D).transpose(1, 0, 2)
+    return dx, dh_next, dc, dWx, dWh, db
