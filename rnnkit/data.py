@@ -15,11 +15,13 @@ data                        returns                                         chap
 ``frequency_classes``       x (B, T, 1), y (B,) classes                     5, 8
 =========================  ==============================================  ===============
 """
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
 from .functional import one_hot
+
+_TEXTS = Path(__file__).parent / "texts"   # shipped as package data (pyproject.toml)
 
 
 def hello():
@@ -34,7 +36,7 @@ def jindallaekkot():
     (Hangul syllables, spaces, periods and newlines). The poet died in 1934; the poem is in
     the public domain.
     """
-    return resources.files("rnnkit").joinpath("texts", "jindallaekkot.txt").read_text("utf-8")
+    return (_TEXTS / "jindallaekkot.txt").read_text(encoding="utf-8")
 
 
 def seasonal_series(n_steps, rng, *, periods=(20.0,), amplitudes=(1.0,), trend=0.0, noise=0.1):
