@@ -3,7 +3,9 @@
 Each module holds one idea; the functions named in the course's API contract live in
 ``functional``, ``rnn``, ``lstm``, ``gru``, ``clip``, ``bptt``, ``gradcheck`` and ``jacobian``.
 """
-from . import bidirectional, functional, gradcheck, gru, layers, lstm, rnn, stacked
+from . import (bidirectional, bptt, charlm, clip, data, functional, gradcheck, gru, jacobian,
+               layers, lstm, models, optim, output, rnn, stacked, train)
 
-__all__ = ["bidirectional", "functional", "gradcheck", "gru", "layers", "lstm", "rnn", "stacked"]
+__all__ = ["bidirectional", "bptt", "charlm", "clip", "data", "functional", "gradcheck", "gru",
+           "jacobian", "layers", "lstm", "models", "optim", "output", "rnn", "stacked", "train"]
 __version__ = "0.1.0"

@@ -139,7 +139,8 @@ def copy_task_baseline(lag, n_symbols=8, length=10):
     Such a model predicts blank with certainty where the target is blank and a uniform
     symbol over the last L steps, losing ln K there and nothing elsewhere.
     """
-    lag, n_symbols, length = _count("lag", lag), _count("n_symbols", n_symbols), _count("length", length)
+    lag, n_symbols = _count("lag", lag), _count("n_symbols", n_symbols)
+    length = _count("length", length)
     return length * np.log(n_symbols) / (2 * length + lag)
 
 
@@ -160,7 +161,8 @@ def frequency_classes(n, length, rng, *, n_classes=3, noise=0.3):
     y = rng.integers(0, n_classes, size=n)
     phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
     t = np.arange(length)
-    x = np.sin(2 * np.pi * (y[:, None] + 1) / 16 * t + phase) + noise * rng.standard_normal((n, length))
+    x = np.sin(2 * np.pi * (y[:, None] + 1) / 16 * t + phase)
+    x += noise * rng.standard_normal((n, length))
     return x[..., None], y
 
 

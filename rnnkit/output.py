@@ -114,7 +114,8 @@ def _like(name, a, shape):
     """The upstream gradient must have the shape of the scores it belongs to."""
     a = np.asarray(a)
     if a.shape != shape:
-        raise ValueError(f"{name} has shape {a.shape} but scores has shape {shape}: they must match")
+        raise ValueError(f"{name} has shape {a.shape} but scores has shape {shape}: "
+                         f"they must match")
     return a
 
 

@@ -119,6 +119,36 @@ for _seed, (_name, _args) in enumerate(DEEP_FIXTURES.items(), start=10):
     GENERATORS[_name] = functools.partial(deep_fixture, *_args, seed=_seed)
 
 
+def model_fixture(cell, many_to_one, seed, B=3, T=5, D=4, H=6, O=5):
+    """A recurrent layer, nn.Linear on its states and the mean cross-entropy, from a zero
+    state: the reference for rnnkit.models (SequenceModel many-to-many and many-to-one)."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    Module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    rnn = Module(D, H, batch_first=True).double()
+    linear = torch.nn.Linear(H, O).double()
+    x = torch.tensor(rng.normal(size=(B, T, D)), requires_grad=True)
+    y = torch.tensor(rng.integers(0, O, size=(B,) if many_to_one else (B, T)))
+    out, _ = rnn(x)
+    scores = linear(out[:, -1] if many_to_one else out)
+    loss = torch.nn.functional.cross_entropy(scores.reshape(-1, O), y.reshape(-1))
+    loss.backward()
+    arrays = {"x": x, "y": y, "scores": scores, "loss": loss, "dx": x.grad}
+    for name, p in [*rnn.named_parameters(), *(("linear_" + n, p) for n, p in
+                                              linear.named_parameters())]:
+        arrays[name] = p
+        arrays["d" + name] = p.grad
+    return {k: v.detach().numpy() for k, v in arrays.items()}
+
+
+for _seed, _cell in enumerate(("rnn", "lstm", "gru"), start=40):
+    GENERATORS[f"model_{_cell}"] = functools.partial(model_fixture, _cell, False, _seed)
+    GENERATORS[f"model_{_cell}_many_to_one"] = functools.partial(model_fixture, _cell, True,
+                                                                 _seed + 10)
+
+
 def main():
     FIXTURES.mkdir(exist_ok=True)
     for name, make in GENERATORS.items():

@@ -71,9 +71,11 @@ def test_float32_in_float32_out():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda hs, V, b: output_forward(hs, V[:, :4], b), r"hs has shape \(3, 4, 5\) but V has shape \(6, 4\)"),
+    (lambda hs, V, b: output_forward(hs, V[:, :4], b),
+     r"hs has shape \(3, 4, 5\) but V has shape \(6, 4\)"),
     (lambda hs, V, b: output_forward(hs[0], V, b), r"hs must have 3 dimension\(s\) \(B, T, H\)"),
-    (lambda hs, V, b: last_output_forward(hs, V, b[:5]), r"b_o has shape \(5,\) but V has shape \(6, 5\)"),
+    (lambda hs, V, b: last_output_forward(hs, V, b[:5]),
+     r"b_o has shape \(5,\) but V has shape \(6, 5\)"),
     (lambda hs, V, b: output_backward(np.ones((3, 4, 5)), output_forward(hs, V, b)[1]),
      r"dscores has shape \(3, 4, 5\) but scores has shape \(3, 4, 6\)"),
     (lambda hs, V, b: last_output_backward(np.ones((3, 4, 6)), last_output_forward(hs, V, b)[1]),
