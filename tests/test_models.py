@@ -6,10 +6,13 @@ from conftest import assert_close, load_torch_fixture
 
 from rnnkit.functional import softmax_cross_entropy
 from rnnkit.gradcheck import check_gradient
+from rnnkit.layers import CELLS as CELL_REGISTRY
 from rnnkit.layers import get_cell, layers_from_torch, torch_names
 from rnnkit.models import CharRNN, SequenceClassifier, SequenceModel
 
-CELLS = ["rnn"]
+# Every cell kind registered in rnnkit.layers (the models look cells up there); the PyTorch
+# fixtures cover "rnn", "lstm" and "gru".
+CELLS = sorted(CELL_REGISTRY)
 
 
 def from_torch(f, cell, many_to_one):
