@@ -4,7 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: venv test book clean
+.PHONY: venv test book clean assignments grade
+
+# nbgrader (see nbgrader_config.py). SOLUTIONS is its source directory: point it at a private
+# copy for real grading, e.g. `make grade SOLUTIONS=/path/to/private/solutions`.
+SOLUTIONS        ?= solutions
+CELL_TIMEOUT     ?= 30
+SUBMISSION_LIMIT ?= 300
+NBGRADER          = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader
+SOURCE_DIR        = --CourseDirectory.source_directory=$(abspath $(SOLUTIONS))
+ASSIGNMENTS       = $(patsubst $(abspath $(SOLUTIONS))/%/,%,$(wildcard $(abspath $(SOLUTIONS))/*/))
 
 venv: $(READY)
 
@@ -20,6 +29,17 @@ test: $(READY)
 
 book: $(READY)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+
+# Student versions of every assignment in $(SOLUTIONS): release/<assignment>/.
+assignments: $(READY)
+	@set -e; for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force $(SOURCE_DIR); done
+
+# Autograde submitted/<student>/<assignment>/ into autograded/, then grades.csv and feedback/.
+grade: assignments
+	$(BIN)/python scripts/autograde.py --source $(abspath $(SOLUTIONS)) \
+		--cell-timeout $(CELL_TIMEOUT) --limit $(SUBMISSION_LIMIT)
+	$(NBGRADER) export --to grades.csv
+	$(NBGRADER) generate_feedback --assignment='*' --force $(SOURCE_DIR)
 
 clean:
 	rm -rf _build
