@@ -27,7 +27,8 @@ $(READY): requirements.txt pyproject.toml
 test: $(READY)
 	$(BIN)/python -m pytest
 
-book: $(READY)
+# Each chapter links its student notebook from release/, so the assignments come first.
+book: $(READY) assignments
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
 # Student versions of every assignment in $(SOLUTIONS): release/<assignment>/.

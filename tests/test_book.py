@@ -1,0 +1,202 @@
+"""The whole book, built by the real `jupyter-book build` with warnings as errors: every page
+in _toc.yml has its executed outputs and its .ipynb download, no solution or hidden test
+reaches the output, and every chapter has the sections the syllabus requires."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RELEASED = {"book/ch01_sequences": ROOT / "release" / "ch01" / "ch01.ipynb"}
+
+# The section headings each chapter page must have, one per syllabus bullet, in syllabus
+# order (see the course syllabus). Chapter writers add their chapter's entry.
+SYLLABUS_HEADINGS = {
+    "book/ch01_sequences": [
+        "Data whose order matters",
+        "Feed-forward and recurrent networks",
+        "The unrolled RNN and shared weights",
+        "The RNN equations",
+        "Notation in other texts",
+        "Why the activation must be nonlinear",
+        "Architectures: one-to-many, many-to-one, many-to-many",
+        "Tensor shapes with mini-batches",
+        'A character-level model of "hello"',
+        "Summary",
+        "Exercises",
+    ],
+    "book/ch02_bptt": [
+        "Gradient descent",
+        "The chain rule through a composition",
+        "A worked example, by hand",
+        "Repeated multiplication and eigenvalues",
+        "Backpropagation through time",
+        "The BPTT formula",
+        "Shared parameters: gradients are summed over time",
+        "The gradient from the next step is added to the local one",
+        "The computational-graph view",
+        "The loss averaged over time",
+        "Numerical gradient checking",
+        'Training the "hello" model',
+        "Summary",
+        "Exercises",
+    ],
+}
+
+# nbgrader's delimiters: any text between them is for the instructor only.
+SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+HIDDEN_TESTS = re.compile(r"BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n[^\n]*END HIDDEN TESTS", re.S)
+
+pytestmark = pytest.mark.slow
+
+
+def toc_pages():
+    """Every page of _toc.yml, in book order, as a path without suffix ("book/intro")."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    walk(toc.get("chapters", []))
+    for part in toc.get("parts", []):
+        walk(part["chapters"])
+    return pages
+
+
+def source_notebook(page):
+    """The page's source read as a notebook; a notebook page has a kernelspec."""
+    return jupytext.read(ROOT / f"{page}.md")
+
+
+def is_notebook_page(page):
+    return "kernelspec" in source_notebook(page).metadata
+
+
+def squash(text):
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """Build the book once into a temporary folder; returns the folder holding _build/."""
+    for notebook in RELEASED.values():
+        if not notebook.exists():   # the chapters link their student notebooks for download
+            # -o: this test already runs inside the venv, so never rebuild it first.
+            made = subprocess.run(["make", "-o", ".venv/.ready", "assignments"], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=900)
+            assert made.returncode == 0 and notebook.exists(), (
+                f"`make assignments` did not produce {notebook}:\n{made.stdout[-3000:]}"
+                f"\n{made.stderr[-3000:]}")
+    out = tmp_path_factory.mktemp("book")
+    built = subprocess.run(
+        [BIN / "jupyter-book", "build", ROOT, "--path-output", out, "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=900)
+    log = built.stdout + built.stderr
+    problems = "\n".join(line for line in log.splitlines()
+                         if ("WARNING" in line or "ERROR" in line) and "IPKernelApp" not in line)
+    status = built.returncode
+    assert status == 0, f"jupyter-book build failed ({status}):\n{problems or log[-5000:]}"
+    return out / "_build"
+
+
+def page_html(book, page):
+    path = book / "html" / f"{page}.html"
+    assert path.exists(), f"{page} is in _toc.yml but {path} was not built"
+    return path, BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_is_built_with_executed_outputs_and_figures(book, page):
+    path, soup = page_html(book, page)
+    if not is_notebook_page(page):
+        return
+    images = soup.select(".cell_output img")
+    assert images, f"{page}: no figure among the cell outputs"
+    for img in images:
+        assert (path.parent / img["src"]).exists(), f"{page}: figure {img['src']} is missing"
+    executed = nbformat.read(book / "jupyter_execute" / f"{page}.ipynb", as_version=4)
+    for cell in executed.cells:
+        if cell.cell_type == "code" and "skip-execution" not in cell.metadata.get("tags", []):
+            assert cell.execution_count is not None, (
+                f"{page}: a code cell was not executed:\n{cell.source[:300]}")
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_offers_itself_as_a_notebook(book, page):
+    path, soup = page_html(book, page)
+    target = (book / "html" / "_sources" / f"{page}.ipynb").resolve()
+    links = [a["href"] for a in soup.find_all("a", href=True)
+             if (path.parent / a["href"]).resolve() == target]
+    assert links, f"{page}: the page has no download link to _sources/{page}.ipynb"
+    assert target.exists(), f"{page}: the download link points to a missing {target}"
+    offered = nbformat.read(target, as_version=4)
+    nbformat.validate(offered)
+
+    def code(nb):
+        return [c.source.strip() for c in nb.cells if c.cell_type == "code"]
+
+    assert code(offered) == code(source_notebook(page)), (
+        f"{page}: the offered notebook's code cells differ from the page's source")
+    if is_notebook_page(page):
+        figures = [o for c in offered.cells if c.cell_type == "code"
+                   for o in c.outputs if "image/png" in o.get("data", {})]
+        assert figures, f"{page}: the offered notebook has no executed figures"
+
+
+def test_chapters_link_their_graded_notebooks(book):
+    for page, released in RELEASED.items():
+        path, soup = page_html(book, page)
+        targets = [(path.parent / a["href"]).resolve()
+                   for a in soup.select("a.download[href]") if a["href"].endswith(".ipynb")]
+        assert targets, f"{page}: no download link to its graded notebook"
+        assert any(t.exists() and t.read_bytes() == released.read_bytes() for t in targets), (
+            f"{page}: the graded-notebook link does not deliver {released.relative_to(ROOT)}")
+
+
+def test_no_solution_or_hidden_test_reaches_the_build(book):
+    hidden_blocks = []
+    solution_files = sorted((ROOT / "solutions").rglob("*.ipynb"))
+    for solution in solution_files:
+        for cell in nbformat.read(solution, as_version=4).cells:
+            hidden_blocks += [squash(b) for b in HIDDEN_TESTS.findall(cell.source) if b.strip()]
+    solution_bytes = {s.read_bytes() for s in solution_files}
+
+    for path in sorted(p for p in book.rglob("*") if p.is_file()):
+        where = path.relative_to(book)
+        data = path.read_bytes()
+        assert data not in solution_bytes, f"{where} is a copy of a solution notebook"
+        text = data.decode("utf-8", errors="ignore")
+        for marker in SOLUTION_MARKERS:
+            assert marker not in text, f"{where} contains nbgrader's {marker!r}"
+        if path.suffix == ".ipynb":
+            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+        elif path.suffix == ".html":
+            text = BeautifulSoup(text, "html.parser").get_text(" ")
+        flat = squash(text)
+        for block in hidden_blocks:
+            assert block not in flat, f"{where} contains hidden test code: {block[:120]!r}"
+
+
+def test_every_chapter_has_its_syllabus_sections(book):
+    chapters = [p for p in toc_pages() if re.match(r"book/ch\d\d_", p)]
+    missing = [p for p in chapters if p not in SYLLABUS_HEADINGS]
+    assert not missing, f"add the required section headings of {missing} to SYLLABUS_HEADINGS"
+    for page, required in SYLLABUS_HEADINGS.items():
+        _, soup = page_html(book, page)
+        for link in soup.select("a.headerlink"):
+            link.decompose()
+        straight = str.maketrans("“”‘’", "\"\"''")
+        headings = {h.get_text(" ", strip=True).translate(straight)
+                    for h in soup.find_all(["h1", "h2", "h3", "h4"])}
+        absent = [h for h in required if h not in headings]
+        assert not absent, f"{page} lacks the sections {absent}; it has {sorted(headings)}"
