@@ -48,6 +48,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ._checks import Shapes, like
+from .gru import gru_backward, gru_forward
+from .lstm import lstm_backward, lstm_forward
 from .rnn import rnn_backward, rnn_forward
 
 
@@ -66,9 +68,23 @@ def _last_h(hs, cache):
     return (hs[:, -1],)
 
 
+def _last_h_c(hs, cache):
+    return (hs[:, -1], cache.c_T)
+
+
 def _rnn_backward(dhs, cache, dstate_T):
     (dh_T,) = dstate_T
     return rnn_backward(_add_last(dhs, dh_T), cache)
+
+
+def _lstm_backward(dhs, cache, dstate_T):
+    dh_T, dc_T = dstate_T
+    return lstm_backward(_add_last(dhs, dh_T), cache, dc_T=dc_T)
+
+
+def _gru_backward(dhs, cache, dstate_T):
+    (dh_T,) = dstate_T
+    return gru_backward(_add_last(dhs, dh_T), cache)
 
 
 def _add_last(dhs, dh_T):
@@ -83,6 +99,12 @@ def _add_last(dhs, dh_T):
 CELLS = {
     "rnn": Cell(rnn_forward, _rnn_backward, _last_h, ("U", "W", "b"), ("H, D", "H, H", "H"),
                 ("h",), ("weight_ih", "weight_hh", ("bias_ih", "bias_hh"))),
+    "lstm": Cell(lstm_forward, _lstm_backward, _last_h_c, ("Wx", "Wh", "b"),
+                 ("4H, D", "4H, H", "4H"), ("h", "c"),
+                 ("weight_ih", "weight_hh", ("bias_ih", "bias_hh"))),
+    "gru": Cell(gru_forward, _gru_backward, _last_h, ("Wx", "Wh", "bx", "bh"),
+                ("3H, D", "3H, H", "3H", "3H"), ("h",),
+                ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
 }
 
 
@@ -173,6 +195,7 @@ def check_network(x, state0, layers, cell, directions):
                              f"{cell!r}, got {got}")
         names = [f"{where}[{i}] ({name}, {layer_label(k, directions)})"
                  for i, name in enumerate(spec.params)]
+        _check_recurrent_weight(names[1], params[1], spec.shapes[1], cell)
         input_size = "D"
         if k >= directions:
             # Layers above the first read the outputs below: H per direction, side by side.
@@ -189,6 +212,16 @@ def check_network(x, state0, layers, cell, directions):
             f"parameter tuples ({n_layers} layer(s) × {directions} direction(s)): its first "
             f"axis must be {len(layers)}")
     return x, state0, checked
+
+
+def _check_recurrent_weight(name, W, spec, cell):
+    """The hidden-to-hidden weight (gates·H, H) fixes H by itself: say so before sizes clash."""
+    shape = np.shape(W)
+    gates = int(spec.split(",")[0].strip()[:-1] or 1)
+    if len(shape) == 2 and shape[0] != gates * shape[1]:
+        need = "a square (H, H)" if gates == 1 else f"({spec}), {gates} gate blocks of H rows"
+        raise ValueError(f"{name} has shape {shape}: cell {cell!r} needs {need}, e.g. "
+                         f"({gates * shape[1]}, {shape[1]})")
 
 
 def _check_reads_layer_below(name, weight, k, directions, H):

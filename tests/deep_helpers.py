@@ -4,7 +4,10 @@ import numpy as np
 from conftest import assert_close, load_torch_fixture
 
 from rnnkit.gradcheck import check_gradient
+from rnnkit.gru import gru_backward, gru_forward
 from rnnkit.layers import init_layers, layers_from_torch, torch_names
+from rnnkit.lstm import lstm_backward, lstm_forward
+from rnnkit.rnn import rnn_backward, rnn_forward
 
 STATES = {"rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}
 
@@ -73,3 +76,30 @@ def check_against_torch(fixture, cell, forward, backward):
             # b stands for b_ih + b_hh, so each of PyTorch's two biases has b's gradient.
             for n in name if isinstance(name, tuple) else (name,):
                 assert_close(f"dlayers[{k}] vs d{n}", grad, f["d" + n])
+
+
+def by_hand_forward(cell, x, parts, params):
+    """One layer, one direction, with the cell's own sequence function called directly.
+
+    parts : the layer's initial states, (h0,) or (h0, c0). Returns (hs, finals, cache) with
+    finals the states after the last step.
+    """
+    if cell == "lstm":
+        hs, cache = lstm_forward(x, *parts, *params)
+        return hs, (hs[:, -1], cache.c_T), cache
+    hs, cache = {"rnn": rnn_forward, "gru": gru_forward}[cell](x, *parts, *params)
+    return hs, (hs[:, -1],), cache
+
+
+def by_hand_backward(cell, dhs, dfinals, cache):
+    """Backward of by_hand_forward: h_T is hs[:, −1], so its gradient joins dhs there.
+
+    Returns (dx, dstate0 tuple, dparams tuple).
+    """
+    dhs = dhs.copy()
+    dhs[:, -1] += dfinals[0]
+    if cell == "lstm":
+        dx, dh0, dc0, *dparams = lstm_backward(dhs, cache, dc_T=dfinals[1])
+        return dx, (dh0, dc0), dparams
+    dx, dh0, *dparams = {"rnn": rnn_backward, "gru": gru_backward}[cell](dhs, cache)
+    return dx, (dh0,), dparams

@@ -4,44 +4,52 @@ layers, and clear errors on bad input."""
 import numpy as np
 import pytest
 from conftest import assert_close
-from deep_helpers import check_against_torch, check_all_gradients, network, pack, unpack
+from deep_helpers import (STATES, by_hand_backward, by_hand_forward, check_against_torch,
+                          check_all_gradients, network, pack, unpack)
 
 from rnnkit.bidirectional import bidirectional_backward, bidirectional_forward
-from rnnkit.rnn import rnn_backward, rnn_forward
+from rnnkit.layers import get_cell
 from rnnkit.stacked import stacked_forward
 
-CELLS = ["rnn"]
+CELLS = ["rnn", "lstm", "gru"]
 
 
-def test_rnn_network_is_the_single_layers_composed_by_hand():
+@pytest.mark.parametrize("cell", CELLS)
+def test_network_is_the_single_layers_composed_by_hand(cell):
     rng = np.random.default_rng(0)
-    x, (h0,), layers = network(rng, "rnn", 2, True)
-    outputs, h_n, cache = bidirectional_forward(x, h0, layers)
+    x, parts, layers = network(rng, cell, 2, True)
+    outputs, state_n, cache = bidirectional_forward(x, pack(parts), layers, cell)
     inputs, caches = x, []
     for l in range(2):
-        forward, cf = rnn_forward(inputs, h0[2 * l], *layers[2 * l])
-        backward_rev, cb = rnn_forward(inputs[:, ::-1], h0[2 * l + 1], *layers[2 * l + 1])
-        backward = backward_rev[:, ::-1]                 # back in the original time order
+        f, b = 2 * l, 2 * l + 1
+        forward, finals_f, cf = by_hand_forward(cell, inputs, [s[f] for s in parts], layers[f])
+        backward, finals_b, cb = by_hand_forward(cell, inputs[:, ::-1], [s[b] for s in parts],
+                                                 layers[b])
+        backward = backward[:, ::-1]                     # back in the original time order
         caches += [cf, cb]
-        assert_close(f"h_n[{2 * l}]", h_n[2 * l], forward[:, -1], atol=1e-15)
-        assert_close(f"h_n[{2 * l + 1}]", h_n[2 * l + 1], backward[:, 0], atol=1e-15)
+        for s, got, expected_f, expected_b in zip(STATES[cell], unpack(state_n), finals_f, finals_b):
+            assert_close(f"{s}_n[{f}]", got[f], expected_f, atol=1e-15)
+            assert_close(f"{s}_n[{b}]", got[b], expected_b, atol=1e-15)
         inputs = np.concatenate([forward, backward], axis=-1)   # layer l + 1 reads both
     assert_close("outputs", outputs, inputs, atol=1e-15)
+    assert_close("reverse h_n is its state at t = 1", unpack(state_n)[0][3], outputs[:, 0, 4:], atol=0)
 
-    G, G_h = rng.normal(size=outputs.shape), rng.normal(size=h_n.shape)
-    dx, dh0, dlayers = bidirectional_backward(G, cache, G_h)
-    H = h0.shape[-1]
+    G = rng.normal(size=outputs.shape)
+    G_n = tuple(rng.normal(size=s.shape) for s in unpack(state_n))
+    dx, dstate0, dlayers = bidirectional_backward(G, cache, pack(G_n))
+    H = parts[0].shape[-1]
     dinputs = G
     for l in reversed(range(2)):
-        dforward, dbackward = dinputs[..., :H].copy(), dinputs[..., H:].copy()
-        dforward[:, -1] += G_h[2 * l]
-        dbackward[:, 0] += G_h[2 * l + 1]
-        dx_f, dh0_f, *dparams_f = rnn_backward(dforward, caches[2 * l])
-        dx_b, dh0_b, *dparams_b = rnn_backward(dbackward[:, ::-1], caches[2 * l + 1])
+        f, b = 2 * l, 2 * l + 1
+        dx_f, dparts_f, dparams_f = by_hand_backward(cell, dinputs[..., :H], [g[f] for g in G_n],
+                                                     caches[f])
+        dx_b, dparts_b, dparams_b = by_hand_backward(cell, dinputs[:, ::-1, H:],
+                                                     [g[b] for g in G_n], caches[b])
         dinputs = dx_f + dx_b[:, ::-1]                   # both directions read the same input
-        for k, dh0_k, dparams in [(2 * l, dh0_f, dparams_f), (2 * l + 1, dh0_b, dparams_b)]:
-            assert_close(f"dh0[{k}]", dh0[k], dh0_k, atol=1e-15)
-            for name, got, expected in zip("UWb", dlayers[k], dparams):
+        for k, dparts, dparams in [(f, dparts_f, dparams_f), (b, dparts_b, dparams_b)]:
+            for s, got, expected in zip(STATES[cell], unpack(dstate0), dparts):
+                assert_close(f"d{s}0[{k}]", got[k], expected, atol=1e-15)
+            for name, got, expected in zip(get_cell(cell).params, dlayers[k], dparams):
                 assert_close(f"d{name} of layers[{k}]", got, expected, atol=1e-15)
     assert_close("dx", dx, dinputs, atol=1e-15)
 
@@ -117,7 +125,10 @@ def bad_args(which):
      r"layers\[3\]\[0\] \(U, layer 1, reverse\) has shape \(4, 4\): layer 1 reads the "
      r"outputs of layer 0, 2H = 8 per step, so it needs 8 columns"),
     (lambda a: a["layers"].__setitem__(1, (a["layers"][1][0], np.zeros((4, 5)), a["layers"][1][2])),
-     r"layers\[1\]\[1\] \(W, layer 0, reverse\) has shape \(4, 5\) but layers\[0\]\[0\] "
+     r"layers\[1\]\[1\] \(W, layer 0, reverse\) has shape \(4, 5\): cell 'rnn' needs a square "
+     r"\(H, H\), e.g. \(5, 5\)"),
+    (lambda a: a["layers"].__setitem__(1, (a["layers"][1][0], np.zeros((5, 5)), a["layers"][1][2])),
+     r"layers\[1\]\[1\] \(W, layer 0, reverse\) has shape \(5, 5\) but layers\[0\]\[0\] "
      r"\(U, layer 0\) has shape \(4, 3\): they disagree on H \(5 vs 4\)"),
 ])
 def test_bad_input_raises_a_clear_error(change, message):

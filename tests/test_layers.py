@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from conftest import assert_close, load_torch_fixture
 
-from rnnkit.layers import init_layers, layer_backward, layer_forward, layers_from_torch, torch_names
+from rnnkit.layers import (init_layers, layer_backward, layer_forward, layers_from_torch,
+                           split_states, torch_names)
 from rnnkit.rnn import rnn_backward, rnn_forward
 
 
@@ -26,6 +27,15 @@ def test_init_layers_is_reproducible_from_its_rng():
             np.testing.assert_array_equal(x, y)
 
 
+@pytest.mark.parametrize("cell, shapes", [
+    ("lstm", [(16, 5), (16, 4), (16,)]),
+    ("gru", [(12, 5), (12, 4), (12,), (12,)]),
+])
+def test_init_layers_stacks_the_gates(cell, shapes):
+    (params,) = init_layers(5, 4, cell=cell, rng=np.random.default_rng(0))
+    assert [p.shape for p in params] == shapes
+
+
 def test_torch_names_follow_the_layer_list_order():
     assert torch_names(2, bidirectional=True) == [
         ("weight_ih_l0", "weight_hh_l0", ("bias_ih_l0", "bias_hh_l0")),
@@ -33,6 +43,10 @@ def test_torch_names_follow_the_layer_list_order():
         ("weight_ih_l1", "weight_hh_l1", ("bias_ih_l1", "bias_hh_l1")),
         ("weight_ih_l1_reverse", "weight_hh_l1_reverse", ("bias_ih_l1_reverse", "bias_hh_l1_reverse")),
     ]
+
+
+def test_torch_names_of_the_gru_keep_both_biases():
+    assert torch_names(1, "gru") == [("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
 
 
 def test_layers_from_torch_adds_the_two_biases():
@@ -62,3 +76,13 @@ def test_layer_final_state_gradient_joins_the_last_step():
     for name, got, want in zip(["dx", "dh0", "dU", "dW", "db"], [dx, dh0, *dparams], expected):
         assert_close(name, got, want, atol=1e-15)
 
+
+
+def test_split_states_wants_a_pair_for_the_lstm():
+    h0 = np.zeros((1, 2, 3))
+    assert split_states(h0, "rnn")[0] is h0
+    assert split_states((h0, h0 + 1), "lstm")[1][0, 0, 0] == 1
+    with pytest.raises(ValueError, match=r"for cell 'lstm', h0 must be the pair \(h0, c0\), got ndarray"):
+        split_states(h0, "lstm")
+    with pytest.raises(ValueError, match=r"dh_n must be the pair \(dh_n, dc_n\), got tuple"):
+        split_states((h0,), "lstm", name="dh_n")

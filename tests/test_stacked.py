@@ -3,35 +3,39 @@ PyTorch's nn.RNN / nn.LSTM / nn.GRU with num_layers=2, and clear errors on bad i
 import numpy as np
 import pytest
 from conftest import assert_close
-from deep_helpers import check_against_torch, check_all_gradients, network, pack, unpack
+from deep_helpers import (STATES, by_hand_backward, by_hand_forward, check_against_torch,
+                          check_all_gradients, network, pack, unpack)
 
 from rnnkit.bidirectional import bidirectional_forward
-from rnnkit.rnn import rnn_backward, rnn_forward
+from rnnkit.layers import get_cell
 from rnnkit.stacked import stacked_backward, stacked_forward
 
-CELLS = ["rnn"]
+CELLS = ["rnn", "lstm", "gru"]
 
 
-def test_rnn_stack_is_the_single_layers_composed_by_hand():
+@pytest.mark.parametrize("cell", CELLS)
+def test_stack_is_the_single_layers_composed_by_hand(cell):
     rng = np.random.default_rng(0)
-    x, (h0,), layers = network(rng, "rnn", 3, False)
-    outputs, h_n, cache = stacked_forward(x, h0, layers)
+    x, parts, layers = network(rng, cell, 3, False)
+    outputs, state_n, cache = stacked_forward(x, pack(parts), layers, cell)
     inputs, caches = x, []
-    for l, (U, W, b) in enumerate(layers):
-        inputs, c = rnn_forward(inputs, h0[l], U, W, b)     # layer l reads layer l − 1's states
+    for l, params in enumerate(layers):
+        # layer l reads the states of layer l − 1
+        inputs, finals, c = by_hand_forward(cell, inputs, [s[l] for s in parts], params)
         caches.append(c)
-        assert_close(f"h_n[{l}]", h_n[l], inputs[:, -1], atol=1e-15)
+        for s, got, expected in zip(STATES[cell], unpack(state_n), finals):
+            assert_close(f"{s}_n[{l}]", got[l], expected, atol=1e-15)
     assert_close("outputs", outputs, inputs, atol=1e-15)
 
-    G, G_h = rng.normal(size=outputs.shape), rng.normal(size=h_n.shape)
-    dx, dh0, dlayers = stacked_backward(G, cache, G_h)
+    G = rng.normal(size=outputs.shape)
+    G_n = tuple(rng.normal(size=s.shape) for s in unpack(state_n))
+    dx, dstate0, dlayers = stacked_backward(G, cache, pack(G_n))
     dinputs = G
     for l in reversed(range(3)):
-        dhs = dinputs.copy()
-        dhs[:, -1] += G_h[l]                                 # h_n[l] is layer l's last state
-        dinputs, dh0_l, *dparams = rnn_backward(dhs, caches[l])
-        assert_close(f"dh0[{l}]", dh0[l], dh0_l, atol=1e-15)
-        for name, got, expected in zip("UWb", dlayers[l], dparams):
+        dinputs, dparts, dparams = by_hand_backward(cell, dinputs, [g[l] for g in G_n], caches[l])
+        for s, got, expected in zip(STATES[cell], unpack(dstate0), dparts):
+            assert_close(f"d{s}0[{l}]", got[l], expected, atol=1e-15)
+        for name, got, expected in zip(get_cell(cell).params, dlayers[l], dparams):
             assert_close(f"d{name} of layer {l}", got, expected, atol=1e-15)
     assert_close("dx", dx, dinputs, atol=1e-15)
 
@@ -72,6 +76,20 @@ def test_no_final_state_gradient_is_a_zero_one(cell):
     for k, (grads, grads_z) in enumerate(zip(dlayers, dlayers_z)):
         for got, expected in zip(grads, grads_z):
             assert_close(f"dlayers[{k}]", got, expected, atol=0)
+
+
+def test_lstm_cell_gradient_alone_reaches_every_layer():
+    """dh_n = (None, dc_n): a loss on the final cells only, through c_T of every layer."""
+    rng = np.random.default_rng(8)
+    x, (h0, c0), layers = network(rng, "lstm", 2, False)
+    outputs, (h_n, c_n), cache = stacked_forward(x, (h0, c0), layers, "lstm")
+    G_c = rng.normal(size=c_n.shape)
+    zeros = np.zeros_like(outputs)
+    dx, (dh0, dc0), dlayers = stacked_backward(zeros, cache, (None, G_c))
+    dx_z, (dh0_z, dc0_z), dlayers_z = stacked_backward(zeros, cache, (np.zeros_like(h_n), G_c))
+    assert np.abs(dc0).min() > 0 and np.abs(dx).max() > 0
+    for name, got, expected in [("dx", dx, dx_z), ("dh0", dh0, dh0_z), ("dc0", dc0, dc0_z)]:
+        assert_close(name, got, expected, atol=0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -119,11 +137,34 @@ def bad_args(which):
     (lambda a: a.update(layers=np.zeros((2, 3))), r"layers must be a list of parameter tuples"),
     (lambda a: a.update(x=a["x"][:, :, :2]),
      r"x has shape \(2, 3, 2\) but layers\[0\]\[0\] \(U, layer 0\) has shape \(4, 3\)"),
-    (lambda a: a.update(cell="lstn"), r"cell must be one of 'rnn'.*got 'lstn'"),
+    (lambda a: a.update(cell="lstn"), r"cell must be one of 'rnn', 'lstm', 'gru', got 'lstn'"),
+    (lambda a: a.update(cell="lstm"), r"for cell 'lstm', h0 must be the pair \(h0, c0\)"),
+    (lambda a: a.update(cell="lstm", h0=(a["h0"], a["h0"])),
+     r"layers\[0\]\[1\] \(Wh, layer 0\) has shape \(4, 4\): cell 'lstm' needs \(4H, H\), 4 gate "
+     r"blocks of H rows, e.g. \(16, 4\)"),
+    (lambda a: a.update(cell="gru"),
+     r"layers\[0\] \(layer 0\) must hold 4 arrays \(Wx, Wh, bx, bh\) for cell 'gru', got 3"),
 ])
 def test_bad_input_raises_a_clear_error(change, message):
     with pytest.raises(ValueError, match=message):
         stacked_forward(**bad_args(change))
+
+
+def test_lstm_states_come_as_a_checked_pair():
+    x, (h0, c0), layers = network(np.random.default_rng(9), "lstm", 2, False)
+    with pytest.raises(ValueError, match=r"for cell 'lstm', h0 must be the pair \(h0, c0\), got ndarray"):
+        stacked_forward(x, h0, layers, "lstm")
+    with pytest.raises(ValueError, match=r"c0 has shape \(2, 2, 5\) but layers\[0\]\[0\] \(Wx, layer 0\) "
+                                         r"has shape \(16, 3\): they disagree on H \(5 vs 4\)"):
+        stacked_forward(x, (h0, np.zeros((2, 2, 5))), layers, "lstm")
+    with pytest.raises(ValueError, match=r"layers\[1\]\[0\] \(Wx, layer 1\) has shape \(16, 3\): "
+                                         r"layer 1 reads the outputs of layer 0, H = 4 per step"):
+        stacked_forward(x, (h0, c0), [layers[0], layers[0]], "lstm")
+    outputs, (h_n, c_n), cache = stacked_forward(x, (h0, c0), layers, "lstm")
+    with pytest.raises(ValueError, match=r"dc_n has shape \(2, 4\) but c_n has shape \(2, 2, 4\)"):
+        stacked_backward(outputs, cache, (None, np.ones((2, 4))))
+    with pytest.raises(ValueError, match=r"dh_n must be the pair \(dh_n, dc_n\), got ndarray"):
+        stacked_backward(outputs, cache, h_n)
 
 
 def test_backward_rejects_gradients_of_the_wrong_shape_or_cache():
