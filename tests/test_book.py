@@ -58,6 +58,17 @@ SYLLABUS_HEADINGS = {
         "Summary",
         "Exercises",
     ],
+    "book/ch04_remedies": [
+        "Truncated BPTT",
+        "What truncation costs, and the bias it brings",
+        "Training a long sequence in chunks",
+        "Gradient clipping",
+        "Clipping by norm or by value",
+        "One global norm over all parameters",
+        "Training with and without clipping",
+        "Summary",
+        "Exercises",
+    ],
     "book/ch05_deep": [
         "Several layers inside one time step",
         "Bidirectional RNNs",
