@@ -83,14 +83,18 @@ def rnn_forward(x, h0, U, W, b):
     H = W.shape[0]
     dtype = result_dtype(x, h0, U, W, b)
 
+    U, W = U.astype(dtype, copy=False), W.astype(dtype, copy=False)   # cast once, not per step
+
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)   # (T, B, D)
-    z = (x_tm.reshape(T * B, D) @ U.T).reshape(T, B, H)
-    z += b
+    xU = (x_tm.reshape(T * B, D) @ U.T).reshape(T, B, H)
+    xU += b
     hs_tm = np.empty((T + 1, B, H), dtype=dtype)
     hs_tm[0] = h0
     for t in range(T):
-        z[t] += hs_tm[t] @ W.T
-        np.tanh(z[t], out=hs_tm[t + 1])
+        h = hs_tm[t + 1]              # written in place: no temporary arrays in the loop
+        np.matmul(hs_tm[t], W.T, out=h)
+        h += xU[t]                    # z_t = h_{t−1} Wᵀ + x_t Uᵀ + b
+        np.tanh(h, out=h)             # h_t = tanh(z_t)
     return hs_tm[1:].transpose(1, 0, 2), SequenceCache(x_tm, hs_tm, U, W)
 
 
@@ -107,12 +111,14 @@ def rnn_backward(dhs, cache):
     T, B, D = x_tm.shape
     H = W.shape[0]
     dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
-    dz = np.empty_like(hs_tm[1:])           # (T, B, H): ∂L/∂z_t for every step
+    # dz (T, B, H) starts as ∂L/∂h_t from above and becomes ∂L/∂z_t, step by step.
+    dz = np.ascontiguousarray(dhs.transpose(1, 0, 2), dtype=hs_tm.dtype)
+    dtanh = 1 - hs_tm[1:] ** 2              # tanh'(z_t) = 1 − h_t², for every step at once
     dh_next = np.zeros((B, H), dtype=hs_tm.dtype)
     for t in range(T - 1, -1, -1):
-        h = hs_tm[t + 1]
-        np.multiply(dhs[:, t] + dh_next, 1 - h * h, out=dz[t])   # through tanh
-        dh_next = dz[t] @ W                                        # into h_{t−1}
+        dz[t] += dh_next                    # h_t feeds the loss and step t + 1
+        dz[t] *= dtanh[t]                   # through tanh
+        np.matmul(dz[t], W, out=dh_next)    # z_t = … + h_{t−1} Wᵀ ⇒ into h_{t−1}
     # Weights are shared across time, so their gradients sum over steps: one product each.
     dz_flat = dz.reshape(T * B, H)
     dU = dz_flat.T @ x_tm.reshape(T * B, D)

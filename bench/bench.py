@@ -1,0 +1,174 @@
+"""Forward + backward time of rnnkit's RNN, LSTM and GRU beside PyTorch's, on this machine.
+
+    make bench                      # or: .venv/bin/python bench/bench.py [--min-time 0.5]
+
+For each size (B, T, D, H), dtype and model it times one forward and one backward pass over
+the whole sequence (every gradient: inputs, initial states and weights), for rnnkit and,
+when torch is installed, for torch.nn.RNN / LSTM / GRU on the CPU with as many threads as
+numpy's BLAS uses. It prints one markdown table: the times, their ratio, the target the
+ratio must meet, and the GFLOP/s each reaches beside the machine's measured numpy GEMM peak.
+
+The FLOP count is that of the matrix products, 3 × 2·G·B·T·H·(D + H) with G = 1, 4, 3
+gate blocks for the RNN, LSTM and GRU: the forward products, then in the backward pass the
+products for the input and state gradients and those for the weight gradients.
+Each time is the best of repeated runs that alternate rnnkit and torch one run at a time, so
+that other load on the machine penalises neither side more than the other.
+"""
+import argparse
+import ctypes
+import os
+import platform
+import time
+
+import numpy as np
+
+from rnnkit.gru import gru_backward, gru_forward
+from rnnkit.lstm import lstm_backward, lstm_forward
+from rnnkit.rnn import rnn_backward, rnn_forward
+
+SIZES = [(1, 25, 65, 100), (32, 50, 64, 128), (64, 100, 128, 256)]
+DTYPES = ["float32", "float64"]
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def target(size):
+    """The ratio rnnkit / torch to meet: no slower at the smallest size, within 1.5× above it."""
+    return 1.0 if size == SIZES[0] else 1.5
+
+
+def numpy_threads():
+    """Threads used by numpy's BLAS: asked of the OpenBLAS numpy loaded, else the CPU count."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    except OSError:
+        paths = []
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+                     "openblas_get_num_threads64_", "openblas_get_num_threads"):
+            if hasattr(lib, name):
+                return getattr(lib, name)()
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def best_times(runs, min_time, min_rounds=5):
+    """Best wall time of each function in runs, called in turn for about min_time seconds."""
+    for run in runs:
+        run()   # warm up: first-touch allocations, thread start-up
+    best = [np.inf] * len(runs)
+    start, rounds = time.perf_counter(), 0
+    while rounds < min_rounds or time.perf_counter() - start < min_time:
+        for k, run in enumerate(runs):
+            t0 = time.perf_counter()
+            run()
+            best[k] = min(best[k], time.perf_counter() - t0)
+        rounds += 1
+    return best
+
+
+def gemm_peak(dtype, n=1024, repeats=10):
+    """GFLOP/s of numpy's (n, n) × (n, n) matrix product, the best of several."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, n, n)).astype(dtype)
+    out = np.empty((n, n), dtype=dtype)
+    (seconds,) = best_times([lambda: np.matmul(a, b, out=out)], 1.0, min_rounds=10)
+    return 2 * n ** 3 / seconds / 1e9
+
+
+def rnnkit_run(model, B, T, D, H, dtype, rng):
+    """A closure running rnnkit's forward and backward once, on fixed random data."""
+    G = GATES[model]
+    x = rng.normal(size=(B, T, D)).astype(dtype)
+    h0 = rng.normal(size=(B, H)).astype(dtype)
+    Wx = (rng.normal(size=(G * H, D)) / np.sqrt(D)).astype(dtype)
+    Wh = (rng.normal(size=(G * H, H)) / np.sqrt(H)).astype(dtype)
+    b = rng.normal(size=G * H).astype(dtype)
+    dhs = rng.normal(size=(B, T, H)).astype(dtype)
+    if model == "rnn":
+        return lambda: rnn_backward(dhs, rnn_forward(x, h0, Wx, Wh, b)[1])
+    if model == "lstm":
+        return lambda: lstm_backward(dhs, lstm_forward(x, h0, h0, Wx, Wh, b)[1])
+    return lambda: gru_backward(dhs, gru_forward(x, h0, Wx, Wh, b, b)[1])
+
+
+def torch_run(model, B, T, D, H, dtype, rng):
+    """The same for torch.nn.RNN / LSTM / GRU: every gradient, without accumulating into .grad."""
+    import torch
+
+    dtype = getattr(torch, dtype)
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[model]
+    module = module(D, H, batch_first=True).to(dtype)
+    x = torch.tensor(rng.normal(size=(B, T, D)), dtype=dtype, requires_grad=True)
+    h0 = torch.tensor(rng.normal(size=(1, B, H)), dtype=dtype, requires_grad=True)
+    state = (h0, h0.detach().clone().requires_grad_()) if model == "lstm" else h0
+    inputs = [x, *(state if model == "lstm" else [state]), *module.parameters()]
+    dhs = torch.tensor(rng.normal(size=(B, T, H)), dtype=dtype)
+
+    def run():
+        out, _ = module(x, state)
+        torch.autograd.grad(out, inputs, dhs)
+
+    return run
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--min-time", type=float, default=1.0,
+                        help="seconds of alternating repeats per table row (default 1)")
+    parser.add_argument("--models", nargs="+", default=list(GATES), choices=list(GATES))
+    parser.add_argument("--dtypes", nargs="+", default=DTYPES, choices=DTYPES)
+    args = parser.parse_args()
+
+    threads = numpy_threads()
+    try:
+        import torch
+        torch.set_num_threads(threads)
+        torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    except ImportError:
+        torch = None
+        torch_note = ("torch not installed: PyTorch columns left empty (install the CPU wheel "
+                      "with `.venv/bin/pip install torch==2.13.0 --index-url "
+                      "https://download.pytorch.org/whl/cpu` to compare)")
+    peaks = {dtype: gemm_peak(dtype) for dtype in args.dtypes}
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; numpy "
+          f"{np.__version__}, BLAS threads {threads}; {torch_note}")
+    print("numpy GEMM peak (1024×1024×1024): "
+          + ", ".join(f"{dtype} {peak:.0f} GFLOP/s" for dtype, peak in peaks.items()))
+    print()
+    print("| model | dtype | B, T, D, H | rnnkit ms | torch ms | rnnkit/torch | target | "
+          "rnnkit GFLOP/s | torch GFLOP/s | numpy GEMM peak |")
+    print("|---|---|---|--:|--:|--:|---|--:|--:|--:|")
+    misses = 0
+    for size in SIZES:
+        for dtype in args.dtypes:
+            for model in args.models:
+                cells, missed = table_row(model, size, dtype, peaks[dtype], torch, args.min_time)
+                misses += missed
+                print("| " + " | ".join(cells) + " |", flush=True)
+    if torch:
+        print(f"\n{misses} row(s) miss the target." if misses else "\nEvery row meets the target.")
+
+
+def table_row(model, size, dtype, peak, torch, min_time):
+    """The table's cells for one model, size and dtype, and whether the row misses its target."""
+    B, T, D, H = size
+    flops = 3 * 2 * GATES[model] * B * T * H * (D + H)
+    runs = [rnnkit_run(model, *size, dtype, np.random.default_rng(0))]
+    if torch:
+        runs.append(torch_run(model, *size, dtype, np.random.default_rng(0)))
+    times = best_times(runs, min_time)
+    ours = times[0]
+    cells = [model, dtype, ", ".join(map(str, size)), f"{ours * 1e3:.2f}"]
+    if not torch:
+        return cells + ["–", "–", f"≤ {target(size):g}", f"{flops / ours / 1e9:.1f}", "–",
+                        f"{peak:.0f}"], False
+    theirs = times[1]
+    met = ours / theirs <= target(size)
+    return cells + [f"{theirs * 1e3:.2f}", f"{ours / theirs:.2f}",
+                    f"≤ {target(size):g} {'met' if met else '**missed**'}",
+                    f"{flops / ours / 1e9:.1f}", f"{flops / theirs / 1e9:.1f}",
+                    f"{peak:.0f}"], not met
+
+if __name__ == "__main__":
+    main()
