@@ -130,6 +130,11 @@ def layer_forward(x, state0, params, cell="rnn"):
     the cache for layer_backward.
     """
     spec = get_cell(cell)
+    if not isinstance(state0, (tuple, list)) or len(state0) != len(spec.states):
+        want = ", ".join(s + "0" for s in spec.states) + ("," if len(spec.states) == 1 else "")
+        raise ValueError(f"state0 must be the tuple ({want}) for cell {cell!r}, "
+                         f"got {type(state0).__name__}"
+                         + (f" of {len(state0)}" if isinstance(state0, (tuple, list)) else ""))
     hs, cache = spec.forward(x, *state0, *params)
     return hs, spec.final_state(hs, cache), LayerCache(cell, cache)
 

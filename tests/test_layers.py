@@ -86,3 +86,13 @@ def test_split_states_wants_a_pair_for_the_lstm():
         split_states(h0, "lstm")
     with pytest.raises(ValueError, match=r"dh_n must be the pair \(dh_n, dc_n\), got tuple"):
         split_states((h0,), "lstm", name="dh_n")
+
+
+def test_layer_forward_wants_one_state_per_state_of_the_cell():
+    rng = np.random.default_rng(3)
+    x, h0 = rng.normal(size=(2, 3, 5)), rng.normal(size=(2, 4))
+    (params,) = init_layers(5, 4, cell="lstm", rng=rng)
+    with pytest.raises(ValueError, match=r"state0 must be the tuple \(h0, c0\) for cell 'lstm', got tuple of 1"):
+        layer_forward(x, (h0,), params, "lstm")
+    with pytest.raises(ValueError, match=r"state0 must be the tuple \(h0,\) for cell 'rnn', got ndarray"):
+        layer_forward(x, h0, init_layers(5, 4, rng=rng)[0])
