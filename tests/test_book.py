@@ -102,6 +102,20 @@ SYLLABUS_HEADINGS = {
         "Summary",
         "Exercises",
     ],
+    "book/ch08_applications": [
+        "A character-level language model",
+        "A training loop with clipping",
+        'Training on "hello"',
+        "Training on 진달래꽃",
+        "Sampling with a temperature",
+        "The distribution at several temperatures",
+        "Samples at several temperatures",
+        "Many-to-one: a sequence classifier",
+        "Many-to-many: forecasting a time series",
+        "RNN, LSTM and GRU as the lag grows",
+        "Summary",
+        "Exercises",
+    ],
 }
 
 # nbgrader's delimiters: any text between them is for the instructor only.
