@@ -17,8 +17,8 @@ c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.source_directory = "solutions"
 
 # A student's cell may run at most this long; then the kernel is interrupted, the cell fails
-# and the next one runs. `make grade CELL_TIMEOUT=...` overrides it. The hidden tests stop a
-# student's endless loop sooner by themselves (rnnkit.grading.graded, 10 s), and
+# and the next one runs. `make grade CELL_TIMEOUT=...` overrides it. The checks stop a student
+# function's endless loop sooner, with a clearer message (rnnkit.grading.call, 5 s), and
 # scripts/autograde.py puts a hard limit on each whole submission.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True

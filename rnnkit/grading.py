@@ -94,22 +94,29 @@ def tampering_note():
             f"it is reported to your instructor.")
 
 
+_results = {}   # exercise label -> whether its autograder tests passed
+
+
 @contextlib.contextmanager
-def graded(exercise, time_limit=10):
+def graded(exercise, builds_on=()):
     """Run an autograder test block: undo tampering first, and label any failure.
 
     Failures are re-raised as WrongAnswer starting with ``exercise`` and ending with the
-    tampering note; a passing block still prints that note. A block that takes longer than
-    ``time_limit`` seconds (an endless loop in the student's code) fails with a message that
-    says so, even if the code catches KeyboardInterrupt.
+    tampering note; a passing block still prints that note. ``builds_on`` lists the labels of
+    earlier exercises whose functions this one is expected to call: when one of those failed,
+    the message says to fix it first.
     """
     restore_tampered()
+    _results[exercise] = False
     try:
-        with _time_limit(time_limit, exercise):
-            yield
+        yield
     except WrongAnswer as e:
         restore_tampered()
-        raise WrongAnswer(f"{exercise}: {e}{tampering_note()}") from None
+        failed = [label for label in builds_on if _results.get(label) is False]
+        hint = (f"\n  {' and '.join(failed)} failed its own tests too; if your code calls that "
+                f"function, fix it first." if failed else "")
+        raise WrongAnswer(f"{exercise}: {e}{hint}{tampering_note()}") from None
+    _results[exercise] = True
     restore_tampered()
     if _tampered:
         print(tampering_note().strip())
@@ -120,9 +127,9 @@ class _TimeUp(BaseException):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds, what):
-    usable = hasattr(signal, "setitimer") and _in_main_thread()
-    if not usable or not seconds:
+def _time_limit(seconds):
+    """Raise _TimeUp in the running code after ``seconds`` (where the OS allows alarms)."""
+    if not seconds or not hasattr(signal, "setitimer") or not _in_main_thread():
         yield
         return
 
@@ -135,11 +142,6 @@ def _time_limit(seconds, what):
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
-    except _TimeUp:
-        raise WrongAnswer(
-            f"the tests were stopped after {seconds} s: your function never finished. Look for "
-            f"a loop whose condition never becomes false (a `while` loop, or a `for` loop over "
-            f"something that keeps growing).") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -229,19 +231,26 @@ def _stub_code(qualname):
     return _stub_cache[qualname]
 
 
-def call(fn, *args, returns=None, **kwargs):
+def call(fn, *args, returns=None, time_limit=5, **kwargs):
     """Call a student's function on copies of the arguments and explain any failure.
 
     ``returns`` names the outputs when the contract asks for a tuple, e.g. ``("h", "cache")``;
     the result is then checked to be a tuple of that length. rnnkit's own functions are
-    blocked during the call.
+    blocked during the call. A call still running after ``time_limit`` seconds (an endless
+    loop) is stopped and fails with a message saying so, even when the loop catches
+    KeyboardInterrupt; the exercises' inputs are tiny, so a right answer takes milliseconds.
     """
     name = getattr(fn, "__name__", "your function")
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     kw = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
     try:
-        with _references_blocked():
+        with _references_blocked(), _time_limit(time_limit):
             result = fn(*copies, **kw)
+    except _TimeUp:
+        raise WrongAnswer(
+            f"{name} was stopped after {time_limit} s: it never finished. Look for a loop "
+            f"whose condition never becomes false (a `while` loop, or a `for` loop over "
+            f"something that keeps growing).") from None
     except NotImplementedError:
         raise WrongAnswer(
             f"{name} is not written yet: it still raises NotImplementedError. Replace the lines "
@@ -252,13 +261,12 @@ def call(fn, *args, returns=None, **kwargs):
             f"to compute the answer yourself with numpy (and your own functions from earlier in "
             f"this notebook), so that call is switched off while your function is graded."
         ) from None
-    except (KeyboardInterrupt, _TimeUp):
-        raise
     except Exception as e:  # a student's bug: report it with the inputs that caused it
-        raise WrongAnswer(
-            f"{name} raised {type(e).__name__}: {e}\n"
-            f"  It was called with {_describe_args(fn, copies, kw)}.\n"
-            f"{_where(e)}") from None
+        lines = [f"{name} raised {type(e).__name__}: {e}",
+                 f"  It was called with {_describe_args(fn, copies, kw)}.", _where(e)]
+        raise WrongAnswer("\n".join(line for line in lines if line)) from None
+    finally:
+        restore_tampered()   # the function itself may have replaced something
     if returns:
         _check_tuple(name, result, returns)
     return result
@@ -352,14 +360,17 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
     lines.append(f"  First wrong entry: {name}{_index(first)} ({_position(first, axes, labels)})")
     lines.append(f"    expected {_num(expected[first])}")
     lines.append(f"    got      {_num(got[first])}")
-    lines.append(f"  {int(wrong.sum())} of {wrong.size} entries are wrong.")
-    lines += _axis_summaries(wrong, axes)
+    if wrong.all():
+        lines.append(f"  All {wrong.size} entries are wrong.")
+    else:
+        lines.append(f"  {int(wrong.sum())} of {wrong.size} entries are wrong.")
+        lines += _axis_summaries(wrong, axes)
     if nan_hint and not _isfinite(got).all() and _isfinite(expected).all():
         lines.append(f"  {name} contains NaN or inf. {nan_hint}")
     for description, alternative in (mistakes or {}).items():
         alternative = _asarray(alternative)
         if alternative.shape == got.shape and not _wrong_mask(got, alternative, atol, rtol).any():
-            lines.append(f"  Your {name} is exactly what you get if {description}.")
+            lines.append(f"  Your result for {name} is exactly what you get if {description}.")
             break
     raise WrongAnswer("\n".join(lines))
 
@@ -413,9 +424,10 @@ def _axis_summaries(wrong, axes):
         if len(bad) == wrong.shape[axis]:
             lines.append(f"  Wrong at every {word}.")
         elif bad[0] > 0 and word.startswith("time"):
-            lines.append(f"  {word.capitalize()}s 0 to {bad[0] - 1} are right; the first wrong "
-                         f"{word} is {bad[0]}. The first step works, so look at what is "
-                         f"carried from one step to the next.")
+            right = f"{word.capitalize()} 0 is" if bad[0] == 1 else \
+                f"{word.capitalize()}s 0 to {bad[0] - 1} are"
+            lines.append(f"  {right} right; the first wrong {word} is {bad[0]}. The first step "
+                         f"works, so look at what is carried from one step to the next.")
         else:
             lines.append(f"  Wrong only at {word}(s) {_ranges(bad)}.")
     return lines
