@@ -8,21 +8,25 @@ Grading must also be fair to everyone else, so this module
 
 - blocks rnnkit's own functions while a student's function runs (:func:`call`): handing in
   ``rnnkit.rnn.rnn_forward`` under another name earns nothing, whatever alias it is called by;
+- stops a student's function that runs for more than a few seconds (:func:`call`), even one
+  that catches KeyboardInterrupt, and says it never finished;
 - keeps the numpy and builtin functions it saw when first imported. The notebook's first,
   locked cell imports this module, and the autograder imports it as the kernel starts, before
-  any student code. :func:`graded` puts back anything replaced since (``np.allclose = lambda
-  *a, **k: True``) and says that tampering was seen; the comparisons here use only those
-  captured functions and ndarray methods, which Python code cannot replace.
+  any student code. :func:`graded` and :func:`call` put back anything replaced since
+  (``np.allclose = lambda *a, **k: True``) before any comparison, and say that tampering was
+  seen; the comparisons themselves use functions captured at import and ndarray methods,
+  which Python code cannot replace.
 """
 import builtins
 import contextlib
 import inspect
 import signal
 import sys
+import threading
 import traceback
 
 import numpy as np
-import numpy.testing
+import numpy.testing  # loaded now, so that its functions are captured below
 
 # Captured at import, before student code runs: the comparisons below use only these.
 _asarray = np.asarray
@@ -30,7 +34,6 @@ _abs = np.absolute
 _subtract = np.subtract
 _isfinite = np.isfinite
 _nonzero = np.nonzero
-_unique = np.unique
 
 _WATCHED_BUILTINS = ("abs", "all", "any", "callable", "float", "getattr", "hasattr", "int",
                      "isinstance", "len", "max", "min", "print", "range", "repr", "round",
@@ -148,7 +151,6 @@ def _time_limit(seconds):
 
 
 def _in_main_thread():
-    import threading
     return threading.current_thread() is threading.main_thread()
 
 

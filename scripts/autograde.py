@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,19 +82,27 @@ def autograde(student, assignment, source, args):
     # nbgrader runs `alembic` (installed next to this Python) to create the gradebook.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env, start_new_session=True)
-    try:
-        log, _ = proc.communicate(timeout=args.limit)
-    except subprocess.TimeoutExpired:
-        kill_tree(proc)
-        log, _ = proc.communicate()
+    # The log goes to a file, not a pipe: a process the student's code leaves behind could
+    # hold a pipe open and make reading it wait forever.
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+        timed_out = False
+        try:
+            proc.wait(timeout=args.limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_tree(proc)
+            proc.wait()
+        seconds = time.monotonic() - start
+        log.seek(0)
+        text = log.read()
+    if timed_out:
         reason = (f"grading stopped at the time limit of {args.limit:g} s (code that never "
                   f"finishes and ignores interrupts)")
-        return False, time.monotonic() - start, reason, tail(log)
-    seconds = time.monotonic() - start
+        return False, seconds, reason, tail(text)
     if proc.returncode != 0:
-        return False, seconds, "nbgrader could not grade this notebook (see its log)", tail(log)
+        return False, seconds, "nbgrader could not grade this notebook (see its log)", tail(text)
     return True, seconds, "", ""
 
 

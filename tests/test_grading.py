@@ -267,7 +267,10 @@ def submissions(solutions, released):
         "edited_test": edited_test_cell(submission(released, {**right_except_softmax,
                                                                "softmax": WRONG["softmax"]})),
         "deleted_tests": submission(released, {**right_except_softmax, "softmax": WRONG["softmax"]},
-                                    delete=["test_softmax", "test_one_hot"]),
+                                    delete=["test_softmax", "test_one_hot", "hello_data"]),
+        # nbgrader's own restore crashes on this one (the cell before the test is gone too)
+        "deleted_pair": submission(released, {**{n: right(solutions, n) for n in WRONG}},
+                                   delete=["rnn_step_forward", "test_rnn_step_forward"]),
         "copycat": submission(released, {
             "rnn_step_forward": """
                 from rnnkit.rnn import rnn_step_forward as step
@@ -321,6 +324,7 @@ EXPECTED = {
     "raises": {k: v for k, v in POINTS.items() if k != "test_softmax"},
     "edited_test": {k: v for k, v in POINTS.items() if k != "test_softmax"},
     "deleted_tests": {k: v for k, v in POINTS.items() if k != "test_softmax"},
+    "deleted_pair": {"test_one_hot": 1, "test_softmax": 2},
     "copycat": {},
     "tamper_allclose": {},
     "tamper_testing": {"test_rnn_step_forward": 2},
@@ -532,6 +536,13 @@ def test_deleted_test_cells_are_put_back_and_run(graded):
     assert one_hot_test.execution_count is not None
     assert not [o for o in one_hot_test.outputs if o.output_type == "error"]
     assert graded.scores("deleted_tests")["test_one_hot"] == 1
+    # so was the locked cell with the given weights: hello_forward, which needs them, passed
+    assert "VOCAB = " in cell(nb, "hello_data").source
+    assert graded.scores("deleted_tests")["test_hello_forward"] == 2
+    # a test cell deleted together with the solution cell before it is put back as well
+    pair = graded.autograded("deleted_pair")
+    assert any(o.output_type == "error" and "defines no `rnn_step_forward`" in o.evalue
+               for o in cell(pair, "test_rnn_step_forward").outputs)
 
 
 @slow
@@ -563,7 +574,7 @@ def rnn_step_forward(x, h_prev, U, W, b):
     signal.signal(signal.SIGALRM, signal.SIG_IGN)
     while True:
         try:
-            pass
+            sum(range(10**12))   # one long C call: no signal handler, no other thread runs
         except BaseException:
             pass
 """
@@ -572,6 +583,7 @@ def rnn_step_forward(x, h_prev, U, W, b):
 @slow
 def test_make_grade_on_a_fresh_course_stops_a_submission_that_ignores_interrupts(
         tmp_path_factory):
+    """Also a notebook nbgrader cannot even read: both score 0 and are flagged, not lost."""
     course = new_course(tmp_path_factory, "fresh")
     released = nbformat.read(course / "release" / "ch01" / "ch01.ipynb", 4)
     folder = course / "submitted" / "hostile" / "ch01"
@@ -579,6 +591,9 @@ def test_make_grade_on_a_fresh_course_stops_a_submission_that_ignores_interrupts
     pidfile = course / "hostile.pid"
     nbformat.write(submission(released, {"rnn_step_forward": HOSTILE.format(pidfile=str(pidfile))}),
                    folder / "ch01.ipynb")
+    broken = course / "submitted" / "broken" / "ch01"
+    broken.mkdir(parents=True)
+    (broken / "ch01.ipynb").write_text('{"cells": [')
 
     limit = 10
     output, elapsed = make(course, "grade", timeout=300, CELL_TIMEOUT=600,
@@ -591,9 +606,11 @@ def test_make_grade_on_a_fresh_course_stops_a_submission_that_ignores_interrupts
     with pytest.raises(ProcessLookupError):
         os.kill(kernel, 0)        # the kernel was killed too, not left spinning
     grades = {row["student_id"]: row for row in csv.DictReader(open(course / "grades.csv"))}
-    assert float(grades["hostile"]["score"]) == 0.0
-    page = (course / "feedback" / "hostile" / "ch01" / "ch01.html").read_text()
-    assert "was not graded automatically" in page and "time limit of 10 s" in page
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="") as gb:
-        nb = gb.find_submission_notebook("ch01", "ch01", "hostile")
-        assert nb.needs_manual_grade and nb.score == 0
+    assert "FAILED broken/ch01" in output and "nbgrader could not grade this notebook" in output
+    for student, reason in [("hostile", "time limit of 10 s"), ("broken", "could not grade")]:
+        assert float(grades[student]["score"]) == 0.0
+        page = (course / "feedback" / student / "ch01" / "ch01.html").read_text()
+        assert "was not graded automatically" in page and reason in page
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="") as gb:
+            nb = gb.find_submission_notebook("ch01", "ch01", student)
+            assert nb.needs_manual_grade and nb.score == 0
