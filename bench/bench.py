@@ -52,6 +52,11 @@ def numpy_threads():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
+def load_average():
+    """The 1-minute load average, or "unknown" where the platform has none."""
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "unknown"
+
+
 def best_times(runs, min_time, min_rounds=5):
     """Best wall time of each function in runs, called in turn for about min_time seconds."""
     for run in runs:
@@ -133,6 +138,8 @@ def main():
     peaks = {dtype: gemm_peak(dtype) for dtype in args.dtypes}
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; numpy "
           f"{np.__version__}, BLAS threads {threads}; {torch_note}")
+    print(f"Load average (1 min) at the start: {load_average()} (other processes inflate every "
+          "time, and multithreaded BLAS suffers most: compare runs on a quiet machine).")
     print("numpy GEMM peak (1024×1024×1024): "
           + ", ".join(f"{dtype} {peak:.0f} GFLOP/s" for dtype, peak in peaks.items()))
     print()
@@ -146,8 +153,9 @@ def main():
                 cells, missed = table_row(model, size, dtype, peaks[dtype], torch, args.min_time)
                 misses += missed
                 print("| " + " | ".join(cells) + " |", flush=True)
+    print(f"\nLoad average (1 min) at the end: {load_average()}.")
     if torch:
-        print(f"\n{misses} row(s) miss the target." if misses else "\nEvery row meets the target.")
+        print(f"{misses} row(s) miss the target." if misses else "Every row meets the target.")
 
 
 def table_row(model, size, dtype, peak, torch, min_time):
