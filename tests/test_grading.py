@@ -2,10 +2,11 @@
 
 The first tests call the checks directly. The rest run `make assignments` and `make grade`,
 which drive the real nbgrader commands, on a temporary copy of the course (never the
-repository's own release/ or submitted/, so parallel runs cannot collide). One `make grade` run grades every kind of submission at once (the reference, the untouched
-release, wrong answers, endless loops, errors, edited and deleted cells, tampering, calls to
-rnnkit's own functions); a second run on a fresh course grades a submission that ignores every
-interrupt, which only the per-submission time limit can stop.
+repository's own release/ or submitted/, so parallel runs cannot collide). One `make grade`
+run grades every kind of submission at once (the reference, the untouched release, wrong
+answers, endless loops, errors, edited and deleted cells, tampering, calls to rnnkit's own
+functions); a second run on a fresh course grades a submission that ignores every interrupt,
+which only the per-submission time limit can stop, and one nbgrader cannot read.
 """
 import copy
 import csv
@@ -22,7 +23,6 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from nbgrader.api import Gradebook
 
 import rnnkit.functional
 from rnnkit import grading
@@ -35,6 +35,11 @@ VENV = Path(sys.prefix)   # the virtualenv running these tests (the repo's .venv
 POINTS = {"test_rnn_step_forward": 2, "test_rnn_forward": 3, "test_one_hot": 1,
           "test_softmax": 2, "test_hello_forward": 2}
 CELL_TIMEOUT = 10   # per cell; rnnkit.grading.call stops a looping function after 5 s
+
+
+def gradebook(course):
+    from nbgrader.api import Gradebook   # imported here: it is slow, and only slow tests need it
+    return Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="")
 
 
 def make(course, target, timeout, **variables):
@@ -340,7 +345,7 @@ class Graded:
         self.course, self.output, self.elapsed = course, output, elapsed
 
     def scores(self, student):
-        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}", course_id="") as gb:
+        with gradebook(self.course) as gb:
             nb = gb.find_submission_notebook("ch01", "ch01", student)
             return {g.name: g.score for g in nb.grades}
 
@@ -611,6 +616,6 @@ def test_make_grade_on_a_fresh_course_stops_a_submission_that_ignores_interrupts
         assert float(grades[student]["score"]) == 0.0
         page = (course / "feedback" / student / "ch01" / "ch01.html").read_text()
         assert "was not graded automatically" in page and reason in page
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="") as gb:
+        with gradebook(course) as gb:
             nb = gb.find_submission_notebook("ch01", "ch01", student)
             assert nb.needs_manual_grade and nb.score == 0
