@@ -58,15 +58,19 @@ def make(course, target, timeout, **variables):
     return result.stdout, elapsed
 
 
-def new_course(tmp_path_factory, name):
-    """A copy of what a fresh clone holds for grading, then `make assignments`."""
+def new_course(tmp_path_factory, name, solutions=None):
+    """A copy of what a fresh clone holds for grading, then `make assignments`.
+
+    With `solutions` (a folder outside the course) the instructor's notebooks live there, as
+    in a private copy, and reach make as SOLUTIONS=...
+    """
     course = tmp_path_factory.mktemp(name)
     for item in ["Makefile", "nbgrader_config.py", "requirements.txt", "pyproject.toml"]:
         shutil.copy2(REPO / item, course / item)
-    for folder in ["solutions", "scripts"]:
-        shutil.copytree(REPO / folder, course / folder,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    make(course, "assignments", timeout=300)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    shutil.copytree(REPO / "scripts", course / "scripts", ignore=ignore)
+    shutil.copytree(REPO / "solutions", solutions or course / "solutions", ignore=ignore)
+    make(course, "assignments", timeout=300, **({"SOLUTIONS": solutions} if solutions else {}))
     return course
 
 
@@ -588,8 +592,11 @@ def rnn_step_forward(x, h_prev, U, W, b):
 @slow
 def test_make_grade_on_a_fresh_course_stops_a_submission_that_ignores_interrupts(
         tmp_path_factory):
-    """Also a notebook nbgrader cannot even read: both score 0 and are flagged, not lost."""
-    course = new_course(tmp_path_factory, "fresh")
+    """Also a notebook nbgrader cannot even read: both score 0 and are flagged, not lost. The
+    instructor's notebooks come from a private copy outside the course, as the README says."""
+    private = tmp_path_factory.mktemp("private") / "solutions"
+    course = new_course(tmp_path_factory, "fresh", solutions=private)
+    assert not (course / "solutions").exists()
     released = nbformat.read(course / "release" / "ch01" / "ch01.ipynb", 4)
     folder = course / "submitted" / "hostile" / "ch01"
     folder.mkdir(parents=True)
@@ -602,7 +609,7 @@ def test_make_grade_on_a_fresh_course_stops_a_submission_that_ignores_interrupts
 
     limit = 10
     output, elapsed = make(course, "grade", timeout=300, CELL_TIMEOUT=600,
-                           SUBMISSION_LIMIT=limit)
+                           SUBMISSION_LIMIT=limit, SOLUTIONS=private)
 
     assert re.search(r"FAILED hostile/ch01 after 1[0-4] s: grading stopped at the time limit",
                      output), output
