@@ -11,8 +11,8 @@ ratio must meet, and the GFLOP/s each reaches beside the machine's measured nump
 The FLOP count is that of the matrix products, 3 × 2·G·B·T·H·(D + H) with G = 1, 4, 3
 gate blocks for the RNN, LSTM and GRU: the forward products, then in the backward pass the
 products for the input and state gradients and those for the weight gradients.
-Each time is the best of repeated runs that alternate rnnkit and torch one run at a time, so
-that other load on the machine penalises neither side more than the other.
+Each time is the best of repeated runs, in blocks that alternate between rnnkit and torch
+so that other load on the machine penalises neither side more than the other.
 """
 import argparse
 import ctypes
@@ -57,18 +57,23 @@ def load_average():
     return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "unknown"
 
 
-def best_times(runs, min_time, min_rounds=5):
-    """Best wall time of each function in runs, called in turn for about min_time seconds."""
-    for run in runs:
-        run()   # warm up: first-touch allocations, thread start-up
+def best_times(runs, min_time, rounds=3):
+    """Best wall time of each function in runs, over rounds that take turns for min_time seconds.
+
+    Each turn is a block of calls to one function, its first call discarded: the threads of
+    the previous block's library (OpenBLAS or OpenMP) keep spinning for a while after it ends,
+    and that first call absorbs them. Several rounds spread any outside load over all runs.
+    """
     best = [np.inf] * len(runs)
-    start, rounds = time.perf_counter(), 0
-    while rounds < min_rounds or time.perf_counter() - start < min_time:
+    for _ in range(rounds):
         for k, run in enumerate(runs):
-            t0 = time.perf_counter()
             run()
-            best[k] = min(best[k], time.perf_counter() - t0)
-        rounds += 1
+            start, calls = time.perf_counter(), 0
+            while calls < 2 or time.perf_counter() - start < min_time / rounds / len(runs):
+                t0 = time.perf_counter()
+                run()
+                best[k] = min(best[k], time.perf_counter() - t0)
+                calls += 1
     return best
 
 
@@ -77,7 +82,7 @@ def gemm_peak(dtype, n=1024, repeats=10):
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(2, n, n)).astype(dtype)
     out = np.empty((n, n), dtype=dtype)
-    (seconds,) = best_times([lambda: np.matmul(a, b, out=out)], 1.0, min_rounds=10)
+    (seconds,) = best_times([lambda: np.matmul(a, b, out=out)], 1.0)
     return 2 * n ** 3 / seconds / 1e9
 
 
@@ -119,8 +124,8 @@ def torch_run(model, B, T, D, H, dtype, rng):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--min-time", type=float, default=1.0,
-                        help="seconds of alternating repeats per table row (default 1)")
+    parser.add_argument("--min-time", type=float, default=2.0,
+                        help="seconds of repeats per table row, both sides (default 2)")
     parser.add_argument("--models", nargs="+", default=list(GATES), choices=list(GATES))
     parser.add_argument("--dtypes", nargs="+", default=DTYPES, choices=DTYPES)
     args = parser.parse_args()

@@ -71,19 +71,7 @@ def _cell_forward(ax, ah, h_prev, h):
     h += n
 
 
-def _local_derivatives(gates, h_prev):
-    """The derivatives of each step's own operations, which do not depend on later steps.
-
-    gates : (…, 3H) r, z, n and h_prev : (…, H), for one step or all steps at once.
-    Returns drz_da (…, 2H) = σ' = s(1 − s) for r and z, dn_da (…, H) = tanh' = 1 − n², and
-    dh_dz (…, H) = h_prev − n.
-    """
-    H = h_prev.shape[-1]
-    rz, n = gates[..., :2 * H], gates[..., 2 * H:]
-    return rz * (1 - rz), 1 - n * n, h_prev - n
-
-
-def _cell_backward(dh, gates, hn, drz_da, dn_da, dh_dz, dax, dah):
+def _cell_backward(dh, gates, h_prev, hn, dax, dah):
     """The chain rule back through _cell_forward, line by line in reverse.
 
     dh : (B, H) ∂L/∂h_t. Writes dax (B, 3H), the gradient of x Wxᵀ + bx, and dah (B, 3H), the
@@ -93,14 +81,18 @@ def _cell_backward(dh, gates, hn, drz_da, dn_da, dh_dz, dax, dah):
     H = dh.shape[-1]
     r, z, n = _blocks(gates, H)
     da_r, da_z, da_n = _blocks(dax, H)
-    np.multiply(dh, dh_dz, out=da_z)     # h = n + z ⊙ (h_prev − n) ⇒ ∂L/∂z = dh ⊙ (h_prev − n)
-    dh_prev = dh * z                     #                          ⇒ ∂L/∂h_prev = dh ⊙ z + …
-    np.subtract(dh, dh_prev, out=da_n)   #                          ⇒ ∂L/∂n = dh ⊙ (1 − z)
-    da_n *= dn_da                        # n = tanh(a_n)            ⇒ ∂L/∂a_n = ∂L/∂n ⊙ (1 − n²)
-    np.multiply(da_n, hn, out=da_r)      # a_n = … + r ⊙ hn         ⇒ ∂L/∂r = ∂L/∂a_n ⊙ hn
-    np.multiply(da_n, r, out=dah[:, 2 * H:])  #                     ⇒ ∂L/∂hn = ∂L/∂a_n ⊙ r
-    dax[:, :2 * H] *= drz_da             # r, z = σ(a_r), σ(a_z)    ⇒ ∂L/∂a = ∂L/∂gate ⊙ s(1 − s)
-    dah[:, :2 * H] = dax[:, :2 * H]      # a_r, a_z hold x Wxᵀ + bx and h_prev Whᵀ + bh alike
+    # h = n + z ⊙ (h_prev − n)
+    np.multiply(dh, h_prev - n, out=da_z)     # ∂L/∂z = dh ⊙ (h_prev − n)
+    dh_prev = dh * z                          # ∂L/∂h_prev = dh ⊙ z  (+ the path through Wh)
+    np.subtract(dh, dh_prev, out=da_n)        # ∂L/∂n = dh ⊙ (1 − z)
+    # n = tanh(a_n), a_n = x W_inᵀ + b_in + r ⊙ hn
+    da_n *= 1 - n * n                         # ∂L/∂a_n = ∂L/∂n ⊙ (1 − n²)
+    np.multiply(da_n, hn, out=da_r)           # ∂L/∂r = ∂L/∂a_n ⊙ hn
+    np.multiply(da_n, r, out=dah[:, 2 * H:])  # ∂L/∂hn = ∂L/∂a_n ⊙ r
+    # r, z = σ(a_r), σ(a_z), and a_r, a_z hold x Wxᵀ + bx and h_prev Whᵀ + bh alike
+    rz = gates[:, :2 * H]
+    dax[:, :2 * H] *= rz * (1 - rz)           # ∂L/∂a = ∂L/∂gate ⊙ σ (1 − σ)
+    dah[:, :2 * H] = dax[:, :2 * H]
     return dh_prev
 
 
@@ -135,7 +127,7 @@ def gru_step_backward(dh, cache):
     x, h_prev, gates, hn, Wx, Wh = cache
     dh = like("dh", dh, "h", h_prev)
     dax, dah = np.empty_like(gates), np.empty_like(gates)
-    dh_prev = _cell_backward(dh, gates, hn, *_local_derivatives(gates, h_prev), dax, dah)
+    dh_prev = _cell_backward(dh, gates, h_prev, hn, dax, dah)
     dx = dax @ Wx                     # ax = x Wxᵀ + bx       ⇒ ∂L/∂x = dax Wx
     dh_prev += dah @ Wh               # ah = h_prev Whᵀ + bh  ⇒ ∂L/∂h_prev += dah Wh
     dWx = dax.T @ x                   # summed over the batch by the matrix product
@@ -171,8 +163,9 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     ah = np.empty((T, B, 3 * H), dtype=dtype)    # h_{t−1} Whᵀ + bh of every step
     hs_tm = np.empty((T + 1, B, H), dtype=dtype)
     hs_tm[0] = h0
+    Wh_T = np.ascontiguousarray(Wh.T)   # BLAS is faster with it stored transposed
     for t in range(T):
-        np.matmul(hs_tm[t], Wh.T, out=ah[t])
+        np.matmul(hs_tm[t], Wh_T, out=ah[t])
         ah[t] += bh
         _cell_forward(gates[t], ah[t], hs_tm[t], hs_tm[t + 1])
     cache = SequenceCache(x_tm, hs_tm, gates, ah[..., 2 * H:], Wx, Wh)
@@ -192,14 +185,12 @@ def gru_backward(dhs, cache):
     T, B, D = x_tm.shape
     H = hs_tm.shape[2]
     dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
-    drz_da, dn_da, dh_dz = _local_derivatives(gates, hs_tm[:-1])   # every step at once
     dax = np.empty_like(gates)         # (T, B, 3H): gradient of x_t Wxᵀ + bx
     dah = np.empty_like(gates)         # (T, B, 3H): gradient of h_{t−1} Whᵀ + bh
     dh_next = np.zeros((B, H), dtype=gates.dtype)
     for t in range(T - 1, -1, -1):
         dh = dhs[:, t] + dh_next       # h_t feeds the loss and step t + 1
-        dh_next = _cell_backward(dh, gates[t], hn[t], drz_da[t], dn_da[t], dh_dz[t],
-                                 dax[t], dah[t])
+        dh_next = _cell_backward(dh, gates[t], hs_tm[t], hn[t], dax[t], dah[t])
         dh_next += dah[t] @ Wh         # ah_t = h_{t−1} Whᵀ + bh ⇒ ∂L/∂h_{t−1} += dah_t Wh
     # Weights are shared across time, so their gradients sum over steps: one product each.
     dax_flat, dah_flat = dax.reshape(T * B, 3 * H), dah.reshape(T * B, 3 * H)

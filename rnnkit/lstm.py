@@ -63,12 +63,14 @@ class SequenceCache(NamedTuple):
         return self.cs_tm[-1]
 
 
-def _ifog(H):
-    """Row indices that turn an i, f, g, o stack into i, f, o, g.
+def _swap_g_o(W):
+    """A (4H, …) stack with its last two blocks swapped: i, f, g, o ⇄ i, f, o, g.
 
-    They swap the last two blocks, so applying them again restores PyTorch's order.
+    Swapping twice restores the order, so the same function turns PyTorch's order into the
+    internal one (weights) and back (their gradients).
     """
-    return np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+    H = len(W) // 4
+    return np.concatenate([W[:2 * H], W[3 * H:], W[2 * H:3 * H]])
 
 
 def _halved(W):
@@ -103,22 +105,7 @@ def _cell_forward(a, c_prev, c, tanh_c, h):
     np.multiply(o, tanh_c, out=h)     # h = o ⊙ tanh(c)
 
 
-def _local_derivatives(gates, tanh_c):
-    """The derivatives of each step's own operations, which do not depend on later steps.
-
-    gates : (…, 4H) in i, f, o, g order, tanh_c : (…, H), for one step or all steps at once.
-    Returns dgates_da (…, 4H), the derivative of each gate with respect to its pre-activation
-    (σ' = s(1 − s) for i, f, o; tanh' = 1 − g² for g), and dh_dc = o ⊙ (1 − tanh² c) (…, H).
-    """
-    H = tanh_c.shape[-1]
-    dgates_da = gates * (1 - gates)
-    g = gates[..., 3 * H:]
-    dgates_da[..., 3 * H:] = 1 - g * g
-    dh_dc = gates[..., 2 * H:3 * H] * (1 - tanh_c * tanh_c)
-    return dgates_da, dh_dc
-
-
-def _cell_backward(dh, dc, gates, c_prev, tanh_c, dgates_da, dh_dc, da):
+def _cell_backward(dh, dc, gates, c_prev, tanh_c, da):
     """The chain rule back through _cell_forward, line by line in reverse.
 
     dh : (B, H) ∂L/∂h_t. dc : (B, H) ∂L/∂c_t from the later steps, overwritten by ∂L/∂c_{t−1}.
@@ -127,13 +114,18 @@ def _cell_backward(dh, dc, gates, c_prev, tanh_c, dgates_da, dh_dc, da):
     H = dh.shape[-1]
     i, f, o, g = _blocks(gates, H)
     di, df, do, dg = _blocks(da, H)
-    np.multiply(dh, tanh_c, out=do)   # h = o ⊙ tanh c          ⇒ ∂L/∂o = dh ⊙ tanh c
-    dc += dh * dh_dc                  #                         ⇒ ∂L/∂c += dh ⊙ o ⊙ (1 − tanh² c)
-    np.multiply(dc, g, out=di)        # c = f ⊙ c_prev + i ⊙ g  ⇒ ∂L/∂i = dc ⊙ g
-    np.multiply(dc, c_prev, out=df)   #                         ⇒ ∂L/∂f = dc ⊙ c_prev
-    np.multiply(dc, i, out=dg)        #                         ⇒ ∂L/∂g = dc ⊙ i
-    dc *= f                           #                         ⇒ ∂L/∂c_prev = dc ⊙ f
-    da *= dgates_da                   # gate = σ(a) or tanh(a)  ⇒ ∂L/∂a = ∂L/∂gate ⊙ gate'(a)
+    # h = o ⊙ tanh c
+    np.multiply(dh, tanh_c, out=do)        # ∂L/∂o = dh ⊙ tanh c
+    dc += dh * o * (1 - tanh_c * tanh_c)   # ∂L/∂c += dh ⊙ o ⊙ (1 − tanh² c)
+    # c = f ⊙ c_prev + i ⊙ g
+    np.multiply(dc, g, out=di)             # ∂L/∂i = dc ⊙ g
+    np.multiply(dc, c_prev, out=df)        # ∂L/∂f = dc ⊙ c_prev
+    np.multiply(dc, i, out=dg)             # ∂L/∂g = dc ⊙ i
+    dc *= f                                # ∂L/∂c_prev = dc ⊙ f
+    # g = tanh(a_g) and i, f, o = σ(a): the gates' own derivatives, 1 − g² and σ (1 − σ)
+    dg *= 1 - g * g                        # ∂L/∂a_g = ∂L/∂g ⊙ (1 − g²)
+    ifo = gates[:, :3 * H]
+    da[:, :3 * H] *= ifo * (1 - ifo)       # ∂L/∂a = ∂L/∂gate ⊙ σ (1 − σ)
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
@@ -151,9 +143,8 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     h_prev = check("h_prev", h_prev, "B, H")
     c_prev = check("c_prev", c_prev, "B, H")
     H = Wh.shape[1]
-    order = _ifog(H)
-    Wx, Wh = Wx[order], Wh[order]
-    a = x @ _halved(Wx).T + h_prev @ _halved(Wh).T + _halved(b[order])   # all four gates
+    Wx, Wh = _swap_g_o(Wx), _swap_g_o(Wh)
+    a = x @ _halved(Wx).T + h_prev @ _halved(Wh).T + _halved(_swap_g_o(b))   # all four gates
     c, tanh_c, h = (np.empty(h_prev.shape, dtype=a.dtype) for _ in range(3))
     _cell_forward(a, c_prev, c, tanh_c, h)
     return h, c, StepCache(x, h_prev, c_prev, a, tanh_c, Wx, Wh)
@@ -170,13 +161,12 @@ def lstm_step_backward(dh, dc, cache):
     dh = like("dh", dh, "h", h_prev)
     dc_prev = np.array(like("dc", dc, "c", c_prev), dtype=gates.dtype)  # a copy to overwrite
     da = np.empty_like(gates)
-    _cell_backward(dh, dc_prev, gates, c_prev, tanh_c, *_local_derivatives(gates, tanh_c), da)
-    order = _ifog(h_prev.shape[1])
+    _cell_backward(dh, dc_prev, gates, c_prev, tanh_c, da)
     dx = da @ Wx                      # a = x Wxᵀ + …       ⇒ ∂L/∂x = da Wx
     dh_prev = da @ Wh                 # a = … + h_prev Whᵀ  ⇒ ∂L/∂h_prev = da Wh
-    dWx = (da.T @ x)[order]           # summed over the batch by the matrix product
-    dWh = (da.T @ h_prev)[order]
-    db = da.sum(axis=0)[order]
+    dWx = _swap_g_o(da.T @ x)         # summed over the batch by the matrix product
+    dWh = _swap_g_o(da.T @ h_prev)
+    db = _swap_g_o(da.sum(axis=0))
     return dx, dh_prev, dc_prev, dWx, dWh, db
 
 
@@ -201,13 +191,13 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     B, T, D = x.shape
     H = Wh.shape[1]
     dtype = result_dtype(x, h0, c0, Wx, Wh, b)
-    order = _ifog(H)   # and cast once here rather than in every step's product
-    Wx, Wh, b = (w[order].astype(dtype, copy=False) for w in (Wx, Wh, b))
+    # Reorder the gate blocks, and cast once here rather than in every step's product.
+    Wx, Wh, b = (_swap_g_o(w).astype(dtype, copy=False) for w in (Wx, Wh, b))
 
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)    # (T, B, D)
     gates = (x_tm.reshape(T * B, D) @ _halved(Wx).T).reshape(T, B, 4 * H)
     gates += _halved(b)
-    Wh_T = _halved(Wh).T
+    Wh_T = np.ascontiguousarray(_halved(Wh).T)   # BLAS is faster with it stored transposed
     hs_tm = np.empty((T + 1, B, H), dtype=dtype)
     cs_tm = np.empty((T + 1, B, H), dtype=dtype)
     tanh_cs = np.empty((T, B, H), dtype=dtype)
@@ -238,20 +228,18 @@ def lstm_backward(dhs, cache, dc_T=None):
     T, B, D = x_tm.shape
     H = hs_tm.shape[2]
     dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
-    dgates_da, dh_dc = _local_derivatives(gates, tanh_cs)   # every step at once
     da = np.empty_like(gates)              # (T, B, 4H): ∂L/∂a_t for every step
     dh, dh_next, dc = (np.zeros((B, H), dtype=gates.dtype) for _ in range(3))
     if dc_T is not None:
         dc += like("dc_T", dc_T, "c_T", cache.c_T)
     for t in range(T - 1, -1, -1):
         np.add(dhs[:, t], dh_next, out=dh)  # h_t feeds the loss and step t + 1
-        _cell_backward(dh, dc, gates[t], cs_tm[t], tanh_cs[t], dgates_da[t], dh_dc[t], da[t])
+        _cell_backward(dh, dc, gates[t], cs_tm[t], tanh_cs[t], da[t])
         np.matmul(da[t], Wh, out=dh_next)  # a_t = … + h_{t−1} Whᵀ ⇒ ∂L/∂h_{t−1} = da_t Wh
     # Weights are shared across time, so their gradients sum over steps: one product each.
-    order = _ifog(H)
     da_flat = da.reshape(T * B, 4 * H)
-    dWx = (da_flat.T @ x_tm.reshape(T * B, D))[order]
-    dWh = (da_flat.T @ hs_tm[:-1].reshape(T * B, H))[order]
-    db = da_flat.sum(axis=0)[order]
+    dWx = _swap_g_o(da_flat.T @ x_tm.reshape(T * B, D))
+    dWh = _swap_g_o(da_flat.T @ hs_tm[:-1].reshape(T * B, H))
+    db = _swap_g_o(da_flat.sum(axis=0))
     dx = (da_flat @ Wx).reshape(T, B, D).transpose(1, 0, 2)
     return dx, dh_next, dc, dWx, dWh, db

@@ -90,9 +90,10 @@ def rnn_forward(x, h0, U, W, b):
     xU += b
     hs_tm = np.empty((T + 1, B, H), dtype=dtype)
     hs_tm[0] = h0
+    W_T = np.ascontiguousarray(W.T)   # BLAS is faster with it stored transposed
     for t in range(T):
         h = hs_tm[t + 1]              # written in place: no temporary arrays in the loop
-        np.matmul(hs_tm[t], W.T, out=h)
+        np.matmul(hs_tm[t], W_T, out=h)
         h += xU[t]                    # z_t = h_{t−1} Wᵀ + x_t Uᵀ + b
         np.tanh(h, out=h)             # h_t = tanh(z_t)
     return hs_tm[1:].transpose(1, 0, 2), SequenceCache(x_tm, hs_tm, U, W)

@@ -94,7 +94,8 @@ def test_backward_takes_the_gradient_of_the_final_cell_state():
 def test_matches_pytorch_nn_lstm():
     f = load_torch_fixture("lstm")
     b = f["bias_ih_l0"] + f["bias_hh_l0"]
-    hs, cache = lstm_forward(f["x"], f["h0"][0], f["c0"][0], f["weight_ih_l0"], f["weight_hh_l0"], b)
+    hs, cache = lstm_forward(f["x"], f["h0"][0], f["c0"][0],
+                             f["weight_ih_l0"], f["weight_hh_l0"], b)
     assert_close("hs", hs, f["out"])
     assert_close("cache.h_T", cache.h_T, f["h_n"][0])
     assert_close("cache.c_T", cache.c_T, f["c_n"][0])
