@@ -113,7 +113,7 @@ def rnn_backward(dhs, cache):
     H = W.shape[0]
     dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
     # dz (T, B, H) starts as ∂L/∂h_t from above and becomes ∂L/∂z_t, step by step.
-    dz = np.ascontiguousarray(dhs.transpose(1, 0, 2), dtype=hs_tm.dtype)
+    dz = np.array(dhs.transpose(1, 0, 2), dtype=hs_tm.dtype, order="C")   # a copy, even if B = 1
     dtanh = 1 - hs_tm[1:] ** 2              # tanh'(z_t) = 1 − h_t², for every step at once
     dh_next = np.zeros((B, H), dtype=hs_tm.dtype)
     for t in range(T - 1, -1, -1):

@@ -114,10 +114,11 @@ def test_float32_agrees_with_float64():
         assert_close("d" + name, g32, g64, atol=1e-4)
 
 
-def test_forward_and_backward_do_not_modify_their_inputs():
+@pytest.mark.parametrize("B", [1, 3])   # with B = 1, time-major views are contiguous too
+def test_forward_and_backward_do_not_modify_their_inputs(B):
     rng = np.random.default_rng(6)
-    args = params(rng)
-    dhs = rng.normal(size=(3, 4, 6))
+    args = params(rng, B=B)
+    dhs = rng.normal(size=(B, 4, 6))
     copies = [a.copy() for a in (*args, dhs)]
     _, cache = gru_forward(*args)
     gru_backward(dhs, cache)
@@ -127,10 +128,11 @@ def test_forward_and_backward_do_not_modify_their_inputs():
         np.testing.assert_array_equal(a, copy)
 
 
-def test_backward_twice_gives_the_same_gradients():
+@pytest.mark.parametrize("B", [1, 3])
+def test_backward_twice_gives_the_same_gradients(B):
     rng = np.random.default_rng(7)
-    args = params(rng)
-    dhs = rng.normal(size=(3, 4, 6))
+    args = params(rng, B=B)
+    dhs = rng.normal(size=(B, 4, 6))
     _, cache = gru_forward(*args)
     for first, second in zip(gru_backward(dhs, cache), gru_backward(dhs, cache)):
         np.testing.assert_array_equal(first, second)

@@ -98,6 +98,19 @@ def test_forward_does_not_modify_its_inputs():
         np.testing.assert_array_equal(a, c)
 
 
+@pytest.mark.parametrize("B", [1, 3])
+def test_backward_leaves_dhs_and_the_cache_as_they_were(B):
+    # With B = 1 a time-major view of dhs is already contiguous, so a copy must be explicit.
+    rng = np.random.default_rng(8)
+    hs, cache = rnn_forward(*params(rng, B=B))
+    dhs = rng.normal(size=hs.shape)
+    dhs_before = dhs.copy()
+    first, second = rnn_backward(dhs, cache), rnn_backward(dhs, cache)
+    np.testing.assert_array_equal(dhs, dhs_before)
+    for g1, g2 in zip(first, second):
+        np.testing.assert_array_equal(g1, g2)
+
+
 @pytest.mark.parametrize("which, bad, message", [
     ("x", np.zeros((3, 4)), r"x must have 3 dimension\(s\) \(B, T, D\), got shape \(3, 4\)"),
     ("x", np.zeros((3, 4, 7)), r"x has shape \(3, 4, 7\) but U has shape \(6, 5\)"),
