@@ -11,12 +11,15 @@ Wx (4H, D), Wh (4H, H), b (4H,), where b stands for PyTorch's b_ih + b_hh.
     c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
 
-Two choices of layout make each step cheap. Inside this module the gate blocks are kept in
-the order i, f, o, g, so that the three sigmoid gates sit side by side. And since
-σ(a) = ½ (1 + tanh(a/2)), the i, f, o rows of the weights and bias are halved once before the
-loop: then one tanh call over all 4H columns computes every gate, and i, f, o only need
-½ (1 + ·) after it. The weights go in and their gradients come out in PyTorch's order
-i, f, g, o, and the caches hold the weights reordered but not halved.
+A few choices of layout make each step cheap, since numpy pays per call and per strided
+access. Inside this module the gate blocks are kept in the order i, f, o, g, so that the three
+sigmoid gates sit side by side. Since σ(a) = ½ (1 + tanh(a/2)), the i, f, o rows of the
+weights and bias are halved once before the loop: one tanh call then computes all four gates,
+and i, f, o only need ½ (1 + ·) after it. That call also stores the gates as four contiguous
+(B, H) blocks, gates[0] … gates[3] = i, f, o, g, so the elementwise work never strides; the
+backward pass joins the four gate gradients back into one (B, 4H) array for its products.
+The weights go in and their gradients come out in PyTorch's order i, f, g, o, and the caches
+hold the weights reordered but not halved.
 
 Shapes: x (B, T, D), h and c (B, H).
 """
@@ -32,7 +35,7 @@ class StepCache(NamedTuple):
     x: np.ndarray       # (B, D)
     h_prev: np.ndarray  # (B, H)
     c_prev: np.ndarray  # (B, H)
-    gates: np.ndarray   # (B, 4H): i, f, o, g
+    gates: np.ndarray   # (4, B, H): i, f, o, g
     tanh_c: np.ndarray  # (B, H): tanh(c)
     Wx: np.ndarray      # (4H, D), rows i, f, o, g
     Wh: np.ndarray      # (4H, H), rows i, f, o, g
@@ -47,7 +50,7 @@ class SequenceCache(NamedTuple):
     x_tm: np.ndarray     # (T, B, D)
     hs_tm: np.ndarray    # (T + 1, B, H): hs_tm[0] = h0, hs_tm[t + 1] = h_t
     cs_tm: np.ndarray    # (T + 1, B, H): cs_tm[0] = c0, cs_tm[t + 1] = c_t
-    gates: np.ndarray    # (T, B, 4H): i, f, o, g of every step
+    gates: np.ndarray    # (T, 4, B, H): i, f, o, g of every step
     tanh_cs: np.ndarray  # (T, B, H): tanh(c_t)
     Wx: np.ndarray       # (4H, D), rows i, f, o, g
     Wh: np.ndarray       # (4H, H), rows i, f, o, g
@@ -81,51 +84,81 @@ def _halved(W):
     return W
 
 
-def _blocks(a, H):
-    """The four gate blocks of a (…, 4H) array in internal order: views i, f, o, g."""
-    return a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
-
-
-def _cell_forward(a, c_prev, c, tanh_c, h):
+def _cell_forward(a, c_prev, c, tanh_c, h, gates):
     """The gates and the new state from the pre-activations of one step.
 
     a : (B, 4H) pre-activations in i, f, o, g order with the i, f, o blocks halved (from
-    weights passed through _halved), overwritten by the gates i, f, o, g.
-    c_prev : (B, H). Writes c, tanh_c and h, each (B, H).
+    weights passed through _halved). c_prev : (B, H).
+    Writes gates (4, B, H), the blocks i, f, o, g, and c, tanh_c and h, each (B, H).
     """
-    H = c.shape[-1]
-    np.tanh(a, out=a)                 # tanh(a_i/2), tanh(a_f/2), tanh(a_o/2), g = tanh(a_g)
-    ifo = a[:, :3 * H]
+    B, H = c.shape
+    # tanh(a_i/2), tanh(a_f/2), tanh(a_o/2), g = tanh(a_g), each block stored contiguously
+    np.tanh(a.reshape(B, 4, H).transpose(1, 0, 2), out=gates)
+    ifo = gates[:3]
     ifo *= 0.5                        # i, f, o = σ(a) = ½ (1 + tanh(a/2))
     ifo += 0.5
-    i, f, o, g = _blocks(a, H)
+    i, f, o, g = gates
     np.multiply(f, c_prev, out=c)     # c = f ⊙ c_prev
     c += i * g                        #     + i ⊙ g
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)     # h = o ⊙ tanh(c)
 
 
-def _cell_backward(dh, dc, gates, c_prev, tanh_c, da):
+def _local_derivatives(gates, tanh_c):
+    """The derivatives of each step's own operations, which do not depend on later steps.
+
+    gates : (…, 4, B, H) blocks i, f, o, g and tanh_c : (…, B, H), for one step or several.
+    Returns dgates_da (…, 4, B, H), each gate's derivative with respect to its pre-activation
+    (σ' = σ (1 − σ) for i, f, o and tanh' = 1 − g² for g), and dh_dc = o ⊙ (1 − tanh² c)
+    (…, B, H), how h moves with c.
+    """
+    dgates_da = gates * (1 - gates)
+    g = gates[..., 3, :, :]
+    dgates_da[..., 3, :, :] = 1 - g * g
+    dh_dc = gates[..., 2, :, :] * (1 - tanh_c * tanh_c)
+    return dgates_da, dh_dc
+
+
+# About 2**16 numbers of local derivatives at a time: enough steps to make each numpy call
+# worth its cost when B·H is small, few enough to still be in cache when the loop uses them.
+_CHUNK = 2 ** 16
+
+
+def _local_derivatives_backwards(gates, tanh_cs):
+    """(t, dgates_da, dh_dc) of _local_derivatives for t = T − 1 down to 0, a chunk at a time.
+
+    gates : (T, 4, B, H), tanh_cs : (T, B, H).
+    """
+    T = len(gates)
+    steps = max(1, _CHUNK // gates[0].size)
+    for stop in range(T, 0, -steps):
+        start = max(stop - steps, 0)
+        dgates_da, dh_dc = _local_derivatives(gates[start:stop], tanh_cs[start:stop])
+        for t in range(stop - 1, start - 1, -1):
+            yield t, dgates_da[t - start], dh_dc[t - start]
+
+
+def _cell_backward(dh, dc, gates, c_prev, tanh_c, dgates_da, dh_dc, da):
     """The chain rule back through _cell_forward, line by line in reverse.
 
     dh : (B, H) ∂L/∂h_t. dc : (B, H) ∂L/∂c_t from the later steps, overwritten by ∂L/∂c_{t−1}.
-    Writes da (B, 4H), ∂L/∂a_t in i, f, o, g order: the four gate gradients joined in one array.
+    gates (4, B, H), c_prev and tanh_c (B, H) come from the forward pass, dgates_da and dh_dc
+    from _local_derivatives. Writes da (B, 4H), ∂L/∂a_t in i, f, o, g order.
     """
-    H = dh.shape[-1]
-    i, f, o, g = _blocks(gates, H)
-    di, df, do, dg = _blocks(da, H)
+    B, H = dh.shape
+    i, f, o, g = gates
+    dgates = np.empty_like(gates)
+    di, df, do, dg = dgates
     # h = o ⊙ tanh c
-    np.multiply(dh, tanh_c, out=do)        # ∂L/∂o = dh ⊙ tanh c
-    dc += dh * o * (1 - tanh_c * tanh_c)   # ∂L/∂c += dh ⊙ o ⊙ (1 − tanh² c)
+    np.multiply(dh, tanh_c, out=do)   # ∂L/∂o = dh ⊙ tanh c
+    dc += dh * dh_dc                  # ∂L/∂c += dh ⊙ o ⊙ (1 − tanh² c)
     # c = f ⊙ c_prev + i ⊙ g
-    np.multiply(dc, g, out=di)             # ∂L/∂i = dc ⊙ g
-    np.multiply(dc, c_prev, out=df)        # ∂L/∂f = dc ⊙ c_prev
-    np.multiply(dc, i, out=dg)             # ∂L/∂g = dc ⊙ i
-    dc *= f                                # ∂L/∂c_prev = dc ⊙ f
-    # g = tanh(a_g) and i, f, o = σ(a): the gates' own derivatives, 1 − g² and σ (1 − σ)
-    dg *= 1 - g * g                        # ∂L/∂a_g = ∂L/∂g ⊙ (1 − g²)
-    ifo = gates[:, :3 * H]
-    da[:, :3 * H] *= ifo * (1 - ifo)       # ∂L/∂a = ∂L/∂gate ⊙ σ (1 − σ)
+    np.multiply(dc, g, out=di)        # ∂L/∂i = dc ⊙ g
+    np.multiply(dc, c_prev, out=df)   # ∂L/∂f = dc ⊙ c_prev
+    np.multiply(dc, i, out=dg)        # ∂L/∂g = dc ⊙ i
+    dc *= f                           # ∂L/∂c_prev = dc ⊙ f
+    # gates = σ(a) and tanh(a): ∂L/∂a = ∂L/∂gate ⊙ gate', the four joined in one (B, 4H) row
+    np.multiply(dgates.transpose(1, 0, 2), dgates_da.transpose(1, 0, 2), out=da.reshape(B, 4, H))
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
@@ -146,8 +179,9 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     Wx, Wh = _swap_g_o(Wx), _swap_g_o(Wh)
     a = x @ _halved(Wx).T + h_prev @ _halved(Wh).T + _halved(_swap_g_o(b))   # all four gates
     c, tanh_c, h = (np.empty(h_prev.shape, dtype=a.dtype) for _ in range(3))
-    _cell_forward(a, c_prev, c, tanh_c, h)
-    return h, c, StepCache(x, h_prev, c_prev, a, tanh_c, Wx, Wh)
+    gates = np.empty((4, *h_prev.shape), dtype=a.dtype)
+    _cell_forward(a, c_prev, c, tanh_c, h, gates)
+    return h, c, StepCache(x, h_prev, c_prev, gates, tanh_c, Wx, Wh)
 
 
 def lstm_step_backward(dh, dc, cache):
@@ -160,8 +194,8 @@ def lstm_step_backward(dh, dc, cache):
     x, h_prev, c_prev, gates, tanh_c, Wx, Wh = cache
     dh = like("dh", dh, "h", h_prev)
     dc_prev = np.array(like("dc", dc, "c", c_prev), dtype=gates.dtype)  # a copy to overwrite
-    da = np.empty_like(gates)
-    _cell_backward(dh, dc_prev, gates, c_prev, tanh_c, da)
+    da = np.empty((len(x), 4 * h_prev.shape[1]), dtype=gates.dtype)
+    _cell_backward(dh, dc_prev, gates, c_prev, tanh_c, *_local_derivatives(gates, tanh_c), da)
     dx = da @ Wx                      # a = x Wxᵀ + …       ⇒ ∂L/∂x = da Wx
     dh_prev = da @ Wh                 # a = … + h_prev Whᵀ  ⇒ ∂L/∂h_prev = da Wh
     dWx = _swap_g_o(da.T @ x)         # summed over the batch by the matrix product
@@ -195,18 +229,19 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     Wx, Wh, b = (_swap_g_o(w).astype(dtype, copy=False) for w in (Wx, Wh, b))
 
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)    # (T, B, D)
-    gates = (x_tm.reshape(T * B, D) @ _halved(Wx).T).reshape(T, B, 4 * H)
-    gates += _halved(b)
+    xWx = (x_tm.reshape(T * B, D) @ _halved(Wx).T).reshape(T, B, 4 * H)
+    xWx += _halved(b)
     Wh_T = np.ascontiguousarray(_halved(Wh).T)   # BLAS is faster with it stored transposed
     hs_tm = np.empty((T + 1, B, H), dtype=dtype)
     cs_tm = np.empty((T + 1, B, H), dtype=dtype)
     tanh_cs = np.empty((T, B, H), dtype=dtype)
-    recurrent = np.empty((B, 4 * H), dtype=dtype)
+    gates = np.empty((T, 4, B, H), dtype=dtype)
+    a = np.empty((B, 4 * H), dtype=dtype)
     hs_tm[0], cs_tm[0] = h0, c0
     for t in range(T):
-        np.matmul(hs_tm[t], Wh_T, out=recurrent)
-        gates[t] += recurrent         # a_t = x_t Wxᵀ + b + h_{t−1} Whᵀ
-        _cell_forward(gates[t], cs_tm[t], cs_tm[t + 1], tanh_cs[t], hs_tm[t + 1])
+        np.matmul(hs_tm[t], Wh_T, out=a)
+        a += xWx[t]                   # a_t = h_{t−1} Whᵀ + x_t Wxᵀ + b
+        _cell_forward(a, cs_tm[t], cs_tm[t + 1], tanh_cs[t], hs_tm[t + 1], gates[t])
     cache = SequenceCache(x_tm, hs_tm, cs_tm, gates, tanh_cs, Wx, Wh)
     return hs_tm[1:].transpose(1, 0, 2), cache
 
@@ -228,13 +263,13 @@ def lstm_backward(dhs, cache, dc_T=None):
     T, B, D = x_tm.shape
     H = hs_tm.shape[2]
     dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
-    da = np.empty_like(gates)              # (T, B, 4H): ∂L/∂a_t for every step
+    da = np.empty((T, B, 4 * H), dtype=gates.dtype)   # ∂L/∂a_t for every step
     dh, dh_next, dc = (np.zeros((B, H), dtype=gates.dtype) for _ in range(3))
     if dc_T is not None:
         dc += like("dc_T", dc_T, "c_T", cache.c_T)
-    for t in range(T - 1, -1, -1):
+    for t, dgates_da, dh_dc in _local_derivatives_backwards(gates, tanh_cs):
         np.add(dhs[:, t], dh_next, out=dh)  # h_t feeds the loss and step t + 1
-        _cell_backward(dh, dc, gates[t], cs_tm[t], tanh_cs[t], da[t])
+        _cell_backward(dh, dc, gates[t], cs_tm[t], tanh_cs[t], dgates_da, dh_dc, da[t])
         np.matmul(da[t], Wh, out=dh_next)  # a_t = … + h_{t−1} Whᵀ ⇒ ∂L/∂h_{t−1} = da_t Wh
     # Weights are shared across time, so their gradients sum over steps: one product each.
     da_flat = da.reshape(T * B, 4 * H)

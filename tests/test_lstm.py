@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from conftest import assert_close, load_torch_fixture
 
+import rnnkit.lstm
 from rnnkit.functional import sigmoid
 from rnnkit.gradcheck import check_gradient
 from rnnkit.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
@@ -89,6 +90,20 @@ def test_backward_takes_the_gradient_of_the_final_cell_state():
 
     for name, arr, g in zip(NAMES, args, grads):
         check_gradient(name, g, loss, arr)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 4])
+def test_backward_is_the_same_whatever_the_chunk_of_local_derivatives(steps, monkeypatch):
+    # The gates' own derivatives are computed a chunk of steps at a time; with T = 4, a chunk
+    # of 1, 2, 3 or 4 steps covers the cases of even, uneven and single chunks.
+    rng = np.random.default_rng(12)
+    args = params(rng)
+    dhs, dc_T = rng.normal(size=(3, 4, 6)), rng.normal(size=(3, 6))
+    _, cache = lstm_forward(*args)
+    whole = lstm_backward(dhs, cache, dc_T=dc_T)
+    monkeypatch.setattr(rnnkit.lstm, "_CHUNK", steps * cache.gates[0].size)
+    for name, got, expected in zip(NAMES, lstm_backward(dhs, cache, dc_T=dc_T), whole):
+        assert_close("d" + name, got, expected, atol=1e-14)
 
 
 def test_matches_pytorch_nn_lstm():
