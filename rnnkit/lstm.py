@@ -146,7 +146,7 @@ def _cell_backward(dh, dc, gates, c_prev, tanh_c, dgates_da, dh_dc, da):
     from _local_derivatives. Writes da (B, 4H), ∂L/∂a_t in i, f, o, g order.
     """
     B, H = dh.shape
-    i, f, o, g = gates
+    i, f, _, g = gates                # o enters through dh_dc
     dgates = np.empty_like(gates)
     di, df, do, dg = dgates
     # h = o ⊙ tanh c
@@ -175,7 +175,6 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     x = check("x", x, "B, D")
     h_prev = check("h_prev", h_prev, "B, H")
     c_prev = check("c_prev", c_prev, "B, H")
-    H = Wh.shape[1]
     Wx, Wh = _swap_g_o(Wx), _swap_g_o(Wh)
     a = x @ _halved(Wx).T + h_prev @ _halved(Wh).T + _halved(_swap_g_o(b))   # all four gates
     c, tanh_c, h = (np.empty(h_prev.shape, dtype=a.dtype) for _ in range(3))

@@ -122,7 +122,7 @@ def test_forward_and_backward_do_not_modify_their_inputs(B):
     copies = [a.copy() for a in (*args, dhs)]
     _, cache = gru_forward(*args)
     gru_backward(dhs, cache)
-    h, step_cache = gru_step_forward(args[0][:, 0], *args[1:])
+    _, step_cache = gru_step_forward(args[0][:, 0], *args[1:])
     gru_step_backward(dhs[:, 0], step_cache)
     for a, copy in zip((*args, dhs), copies):
         np.testing.assert_array_equal(a, copy)
@@ -172,9 +172,9 @@ def test_step_bad_input_raises_a_clear_error(which, bad, message):
 
 def test_backward_rejects_gradients_of_the_wrong_shape():
     rng = np.random.default_rng(10)
-    hs, cache = gru_forward(*params(rng))
+    _, cache = gru_forward(*params(rng))
     with pytest.raises(ValueError, match=r"dhs has shape \(3, 4\) but hs has shape \(3, 4, 6\)"):
         gru_backward(np.ones((3, 4)), cache)
-    h, cache = gru_step_forward(*step_params(rng))
+    _, cache = gru_step_forward(*step_params(rng))
     with pytest.raises(ValueError, match=r"dh has shape \(6,\) but h has shape \(3, 6\)"):
         gru_step_backward(np.ones(6), cache)

@@ -157,7 +157,7 @@ def test_forward_and_backward_do_not_modify_their_inputs(B):
     _, cache = lstm_forward(*args)
     lstm_backward(dhs, cache, dc_T=dc_T)
     lstm_backward(dhs, cache, dc_T=dc_T)   # the cache, too, is left as it was
-    h, c, step_cache = lstm_step_forward(args[0][:, 0], *args[1:])
+    _, _, step_cache = lstm_step_forward(args[0][:, 0], *args[1:])
     lstm_step_backward(dhs[:, 0], dc_T, step_cache)
     for a, copy in zip((*args, dhs, dc_T), copies):
         np.testing.assert_array_equal(a, copy)
