@@ -52,6 +52,18 @@ def numpy_threads():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
+def cpu_name():
+    """The CPU's model name from /proc/cpuinfo where there is one, else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def load_average():
     """The 1-minute load average, or "unknown" where the platform has none."""
     return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "unknown"
@@ -77,7 +89,7 @@ def best_times(runs, min_time, rounds=3):
     return best
 
 
-def gemm_peak(dtype, n=1024, repeats=10):
+def gemm_peak(dtype, n=1024):
     """GFLOP/s of numpy's (n, n) × (n, n) matrix product, the best of several."""
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(2, n, n)).astype(dtype)
@@ -141,7 +153,7 @@ def main():
                       "with `.venv/bin/pip install torch==2.13.0 --index-url "
                       "https://download.pytorch.org/whl/cpu` to compare)")
     peaks = {dtype: gemm_peak(dtype) for dtype in args.dtypes}
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; numpy "
+    print(f"{cpu_name()}, {os.cpu_count()} CPUs; numpy "
           f"{np.__version__}, BLAS threads {threads}; {torch_note}")
     print(f"Load average (1 min) at the start: {load_average()} (other processes inflate every "
           "time, and multithreaded BLAS suffers most: compare runs on a quiet machine).")
@@ -182,6 +194,7 @@ def table_row(model, size, dtype, peak, torch, min_time):
                     f"≤ {target(size):g} {'met' if met else '**missed**'}",
                     f"{flops / ours / 1e9:.1f}", f"{flops / theirs / 1e9:.1f}",
                     f"{peak:.0f}"], not met
+
 
 if __name__ == "__main__":
     main()
