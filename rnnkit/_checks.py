@@ -4,6 +4,7 @@ A wrong shape in numpy often broadcasts into a silent wrong answer, so every pub
 function states the shapes it expects and checks them here before computing.
 """
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,27 +24,28 @@ class Shapes:
 
     def __call__(self, name, a, spec, *, finite=True):
         """Check that ``a`` is a float array whose shape matches ``spec`` ("B,T,D")."""
-        dims = [d.strip() for d in spec.split(",")] if spec else []
+        dims = _dims(spec)
         a = np.asarray(a)
         if a.ndim != len(dims):
             raise ValueError(
                 f"{name} must have {len(dims)} dimension(s) ({spec}), got shape {a.shape}"
             )
-        if not np.issubdtype(a.dtype, np.floating):
+        if a.dtype.kind != "f":
             raise ValueError(f"{name} must be a float array, got dtype {a.dtype}")
-        for dim, size in zip(dims, a.shape):
-            factor, letter = _parse(dim)
+        for (factor, letter, dim), size in zip(dims, a.shape):
             if size % factor:
                 raise ValueError(f"{name} has shape {a.shape}: {dim} must be a multiple of {factor}")
             size //= factor
-            if letter in self._bound and self._bound[letter][0] != size:
-                size0, other, shape0 = self._bound[letter]
+            bound = self._bound.get(letter)
+            if bound is None:
+                self._bound[letter] = (size, name, a.shape)
+            elif bound[0] != size:
+                size0, other, shape0 = bound
                 raise ValueError(
                     f"{name} has shape {a.shape} but {other} has shape {shape0}: "
                     f"they disagree on {letter} ({size} vs {size0})"
                 )
-            self._bound.setdefault(letter, (size, name, a.shape))
-        if finite and not np.all(np.isfinite(a)):
+        if finite and not np.isfinite(a).all():
             raise ValueError(f"{name} (shape {a.shape}) contains NaN or inf")
         return a
 
@@ -51,11 +53,17 @@ class Shapes:
         return self._bound[letter][0]
 
 
-def _parse(dim):
-    match = _DIM.match(dim)
-    if not match:
-        raise ValueError(f"bad dimension spec {dim!r}")
-    return int(match.group(1) or 1), match.group(2)
+# Every call of a forward function checks the same few specs: parse each once.
+@lru_cache(maxsize=None)
+def _dims(spec):
+    """ "4H, D" -> ((4, "H", "4H"), (1, "D", "D")): factor, letter and text of each dimension."""
+    dims = []
+    for dim in (d.strip() for d in spec.split(",")) if spec else ():
+        match = _DIM.match(dim)
+        if not match:
+            raise ValueError(f"bad dimension spec {dim!r}")
+        dims.append((int(match.group(1) or 1), match.group(2), dim))
+    return tuple(dims)
 
 
 def result_dtype(*arrays):

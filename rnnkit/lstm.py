@@ -12,14 +12,16 @@ Wx (4H, D), Wh (4H, H), b (4H,), where b stands for PyTorch's b_ih + b_hh.
     h_t = o_t ⊙ tanh(c_t)
 
 A few choices of layout make each step cheap, since numpy pays per call and per strided
-access. Inside this module the gate blocks are kept in the order i, f, o, g, so that the three
-sigmoid gates sit side by side. Since σ(a) = ½ (1 + tanh(a/2)), the i, f, o rows of the
-weights and bias are halved once before the loop: one tanh call then computes all four gates,
-and i, f, o only need ½ (1 + ·) after it. That call also stores the gates as four contiguous
-(B, H) blocks, gates[0] … gates[3] = i, f, o, g, so the elementwise work never strides; the
-backward pass joins the four gate gradients back into one (B, 4H) array for its products.
-The weights go in and their gradients come out in PyTorch's order i, f, g, o, and the caches
-hold the weights reordered but not halved.
+access. The forward pass computes the gates in the order o, i, f, g, so that the three sigmoid
+gates sit side by side. Since σ(a) = ½ (1 + tanh(a/2)), it multiplies by weights whose o, i, f
+columns are halved, stored transposed and reordered in one pass before the loop: one tanh
+call then computes all four gates, and o, i, f only need ½ (1 + ·) after it. That call also
+stores the gates as four contiguous (B, H) blocks, gates[0] … gates[3] = o, i, f, g, so the
+elementwise work never strides. The backward pass computes every step's local derivatives
+for many steps at once, before its loop. It writes ∂L/∂a back in PyTorch's order i, f, g, o,
+where i, f, g are adjacent: inside the loop one product gives the gradient of the o block
+from ∂L/∂h and one gives the i, f, g blocks from ∂L/∂c. So the backward pass multiplies by
+the weights exactly as they were given, and their gradients come out in that order.
 
 Shapes: x (B, T, D), h and c (B, H).
 """
@@ -31,14 +33,14 @@ from ._checks import Shapes, like, result_dtype
 
 
 class StepCache(NamedTuple):
-    """What lstm_step_backward needs. Gate blocks and weight rows are in i, f, o, g order."""
+    """What lstm_step_backward needs. The gate blocks are in the order o, i, f, g."""
     x: np.ndarray       # (B, D)
     h_prev: np.ndarray  # (B, H)
     c_prev: np.ndarray  # (B, H)
-    gates: np.ndarray   # (4, B, H): i, f, o, g
+    gates: np.ndarray   # (4, B, H): o, i, f, g
     tanh_c: np.ndarray  # (B, H): tanh(c)
-    Wx: np.ndarray      # (4H, D), rows i, f, o, g
-    Wh: np.ndarray      # (4H, H), rows i, f, o, g
+    Wx: np.ndarray      # (4H, D), as given: rows i, f, g, o
+    Wh: np.ndarray      # (4H, H), as given: rows i, f, g, o
 
 
 class SequenceCache(NamedTuple):
@@ -50,10 +52,10 @@ class SequenceCache(NamedTuple):
     x_tm: np.ndarray     # (T, B, D)
     hs_tm: np.ndarray    # (T + 1, B, H): hs_tm[0] = h0, hs_tm[t + 1] = h_t
     cs_tm: np.ndarray    # (T + 1, B, H): cs_tm[0] = c0, cs_tm[t + 1] = c_t
-    gates: np.ndarray    # (T, 4, B, H): i, f, o, g of every step
+    gates: np.ndarray    # (T, 4, B, H): o, i, f, g of every step
     tanh_cs: np.ndarray  # (T, B, H): tanh(c_t)
-    Wx: np.ndarray       # (4H, D), rows i, f, o, g
-    Wh: np.ndarray       # (4H, H), rows i, f, o, g
+    Wx: np.ndarray       # (4H, D), as given: rows i, f, g, o
+    Wh: np.ndarray       # (4H, H), as given: rows i, f, g, o
 
     @property
     def h_T(self):
@@ -66,57 +68,61 @@ class SequenceCache(NamedTuple):
         return self.cs_tm[-1]
 
 
-def _swap_g_o(W):
-    """A (4H, …) stack with its last two blocks swapped: i, f, g, o ⇄ i, f, o, g.
+def _one_tanh_weights(W, dtype):
+    """The weights of the one-tanh forward pass, in one pass over W.
 
-    Swapping twice restores the order, so the same function turns PyTorch's order into the
-    internal one (weights) and back (their gradients).
+    W : (4H, K) in PyTorch's order i, f, g, o. Returns (K, 4H): Wᵀ with its column blocks in
+    the order o, i, f, g and the sigmoid gates' blocks o, i, f halved, so that
+    tanh(x · result) = tanh(a_o/2), tanh(a_i/2), tanh(a_f/2), tanh(a_g).
     """
     H = len(W) // 4
-    return np.concatenate([W[:2 * H], W[3 * H:], W[2 * H:3 * H]])
+    out = np.empty((W.shape[1], 4 * H), dtype=dtype)
+    np.multiply(W[3 * H:].T, 0.5, out=out[:, :H])              # o
+    np.multiply(W[:2 * H].T, 0.5, out=out[:, H:3 * H])         # i, f
+    out[:, 3 * H:] = W[2 * H:3 * H].T                          # g
+    return out
 
 
-def _halved(W):
-    """W (4H, …) in i, f, o, g order with its i, f, o rows halved, for the one-tanh forward."""
-    H = len(W) // 4
-    W = W.copy()
-    W[:3 * H] *= 0.5
-    return W
-
-
-def _cell_forward(a, c_prev, c, tanh_c, h, gates):
+def _cell_forward(a_blocks, c_prev, c, tanh_c, h, gates):
     """The gates and the new state from the pre-activations of one step.
 
-    a : (B, 4H) pre-activations in i, f, o, g order with the i, f, o blocks halved (from
-    weights passed through _halved). c_prev : (B, H).
-    Writes gates (4, B, H), the blocks i, f, o, g, and c, tanh_c and h, each (B, H).
+    a_blocks : (4, B, H) the pre-activations, blocks o, i, f, g, with o, i, f halved (from
+    the weights of _one_tanh_weights). c_prev : (B, H).
+    Writes gates (4, B, H), the blocks o, i, f, g, and c, tanh_c and h, each (B, H).
     """
-    B, H = c.shape
-    # tanh(a_i/2), tanh(a_f/2), tanh(a_o/2), g = tanh(a_g), each block stored contiguously
-    np.tanh(a.reshape(B, 4, H).transpose(1, 0, 2), out=gates)
-    ifo = gates[:3]
-    ifo *= 0.5                        # i, f, o = σ(a) = ½ (1 + tanh(a/2))
-    ifo += 0.5
-    i, f, o, g = gates
+    np.tanh(a_blocks, out=gates)      # tanh(a_o/2), tanh(a_i/2), tanh(a_f/2), g = tanh(a_g)
+    oif = gates[:3]
+    oif *= 0.5                        # o, i, f = σ(a) = ½ (1 + tanh(a/2))
+    oif += 0.5
+    o, i, f, g = gates
     np.multiply(f, c_prev, out=c)     # c = f ⊙ c_prev
     c += i * g                        #     + i ⊙ g
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)     # h = o ⊙ tanh(c)
 
 
-def _local_derivatives(gates, tanh_c):
-    """The derivatives of each step's own operations, which do not depend on later steps.
+def _local_derivatives(gates, c_prev, tanh_c):
+    """What each step's own operations contribute to the chain rule; no later step enters.
 
-    gates : (…, 4, B, H) blocks i, f, o, g and tanh_c : (…, B, H), for one step or several.
-    Returns dgates_da (…, 4, B, H), each gate's derivative with respect to its pre-activation
-    (σ' = σ (1 − σ) for i, f, o and tanh' = 1 − g² for g), and dh_dc = o ⊙ (1 − tanh² c)
-    (…, B, H), how h moves with c.
+    gates : (…, 4, B, H) blocks o, i, f, g; c_prev and tanh_c : (…, B, H); for one step or
+    several. Returns
+    q : (…, 4, B, H), with which ∂L/∂a_o = ∂L/∂h ⊙ q_o and ∂L/∂a_{i,f,g} = ∂L/∂c ⊙ q_{i,f,g}:
+        q_o = tanh c ⊙ σ'(a_o)      since h = o ⊙ tanh c
+        q_i = g ⊙ σ'(a_i)           since c = f ⊙ c_prev + i ⊙ g
+        q_f = c_prev ⊙ σ'(a_f)
+        q_g = i ⊙ tanh'(a_g)
+    with σ' = σ (1 − σ) and tanh' = 1 − g²;
+    dh_dc : (…, B, H), o ⊙ (1 − tanh² c), how h moves with c.
     """
-    dgates_da = gates * (1 - gates)
-    g = gates[..., 3, :, :]
-    dgates_da[..., 3, :, :] = 1 - g * g
-    dh_dc = gates[..., 2, :, :] * (1 - tanh_c * tanh_c)
-    return dgates_da, dh_dc
+    o, i, g = gates[..., 0, :, :], gates[..., 1, :, :], gates[..., 3, :, :]
+    q = gates * (1 - gates)
+    q[..., 3, :, :] = 1 - g * g
+    q[..., 0, :, :] *= tanh_c
+    q[..., 1, :, :] *= g
+    q[..., 2, :, :] *= c_prev
+    q[..., 3, :, :] *= i
+    dh_dc = o * (1 - tanh_c * tanh_c)
+    return q, dh_dc
 
 
 # About 2**16 numbers of local derivatives at a time: enough steps to make each numpy call
@@ -124,41 +130,37 @@ def _local_derivatives(gates, tanh_c):
 _CHUNK = 2 ** 16
 
 
-def _local_derivatives_backwards(gates, tanh_cs):
-    """(t, dgates_da, dh_dc) of _local_derivatives for t = T − 1 down to 0, a chunk at a time.
+def _local_derivatives_backwards(gates, cs_tm, tanh_cs):
+    """(t, q, dh_dc) of _local_derivatives for t = T − 1 down to 0, a chunk of steps at a time.
 
-    gates : (T, 4, B, H), tanh_cs : (T, B, H).
+    gates : (T, 4, B, H), cs_tm : (T + 1, B, H), tanh_cs : (T, B, H).
     """
     T = len(gates)
     steps = max(1, _CHUNK // gates[0].size)
     for stop in range(T, 0, -steps):
         start = max(stop - steps, 0)
-        dgates_da, dh_dc = _local_derivatives(gates[start:stop], tanh_cs[start:stop])
+        q, dh_dc = _local_derivatives(gates[start:stop], cs_tm[start:stop], tanh_cs[start:stop])
         for t in range(stop - 1, start - 1, -1):
-            yield t, dgates_da[t - start], dh_dc[t - start]
+            yield t, q[t - start], dh_dc[t - start]
 
 
-def _cell_backward(dh, dc, gates, c_prev, tanh_c, dgates_da, dh_dc, da):
-    """The chain rule back through _cell_forward, line by line in reverse.
+def _cell_backward(dh, dc, f, q, dh_dc, da_blocks):
+    """The chain rule back through _cell_forward.
 
     dh : (B, H) ∂L/∂h_t. dc : (B, H) ∂L/∂c_t from the later steps, overwritten by ∂L/∂c_{t−1}.
-    gates (4, B, H), c_prev and tanh_c (B, H) come from the forward pass, dgates_da and dh_dc
-    from _local_derivatives. Writes da (B, 4H), ∂L/∂a_t in i, f, o, g order.
+    f : (B, H) the forget gate; q (4, B, H) and dh_dc (B, H) from _local_derivatives.
+    Writes da_blocks (4, B, H), ∂L/∂a_t in PyTorch's blocks i, f, g, o.
     """
-    B, H = dh.shape
-    i, f, _, g = gates                # o enters through dh_dc
-    dgates = np.empty_like(gates)
-    di, df, do, dg = dgates
-    # h = o ⊙ tanh c
-    np.multiply(dh, tanh_c, out=do)   # ∂L/∂o = dh ⊙ tanh c
-    dc += dh * dh_dc                  # ∂L/∂c += dh ⊙ o ⊙ (1 − tanh² c)
-    # c = f ⊙ c_prev + i ⊙ g
-    np.multiply(dc, g, out=di)        # ∂L/∂i = dc ⊙ g
-    np.multiply(dc, c_prev, out=df)   # ∂L/∂f = dc ⊙ c_prev
-    np.multiply(dc, i, out=dg)        # ∂L/∂g = dc ⊙ i
-    dc *= f                           # ∂L/∂c_prev = dc ⊙ f
-    # gates = σ(a) and tanh(a): ∂L/∂a = ∂L/∂gate ⊙ gate', the four joined in one (B, 4H) row
-    np.multiply(dgates.transpose(1, 0, 2), dgates_da.transpose(1, 0, 2), out=da.reshape(B, 4, H))
+    dc += dh * dh_dc                              # c_t reaches the loss through h_t too
+    np.multiply(dh, q[0], out=da_blocks[3])       # ∂L/∂a_o
+    np.multiply(dc, q[1:], out=da_blocks[:3])     # ∂L/∂a_i, ∂L/∂a_f, ∂L/∂a_g
+    dc *= f                                       # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
+
+
+def _blocks(a):
+    """The (…, B, 4H) array a seen as (…, 4, B, H): its four gate blocks, without a copy."""
+    *lead, B, H4 = a.shape
+    return a.reshape(*lead, B, 4, H4 // 4).swapaxes(-3, -2)
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
@@ -175,11 +177,12 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     x = check("x", x, "B, D")
     h_prev = check("h_prev", h_prev, "B, H")
     c_prev = check("c_prev", c_prev, "B, H")
-    Wx, Wh = _swap_g_o(Wx), _swap_g_o(Wh)
-    a = x @ _halved(Wx).T + h_prev @ _halved(Wh).T + _halved(_swap_g_o(b))   # all four gates
+    dtype = result_dtype(x, h_prev, c_prev, Wx, Wh, b)
+    a = (x @ _one_tanh_weights(Wx, dtype) + h_prev @ _one_tanh_weights(Wh, dtype)
+         + _one_tanh_weights(b[:, None], dtype)[0])          # all four gates
     c, tanh_c, h = (np.empty(h_prev.shape, dtype=a.dtype) for _ in range(3))
     gates = np.empty((4, *h_prev.shape), dtype=a.dtype)
-    _cell_forward(a, c_prev, c, tanh_c, h, gates)
+    _cell_forward(_blocks(a), c_prev, c, tanh_c, h, gates)
     return h, c, StepCache(x, h_prev, c_prev, gates, tanh_c, Wx, Wh)
 
 
@@ -194,12 +197,13 @@ def lstm_step_backward(dh, dc, cache):
     dh = like("dh", dh, "h", h_prev)
     dc_prev = np.array(like("dc", dc, "c", c_prev), dtype=gates.dtype)  # a copy to overwrite
     da = np.empty((len(x), 4 * h_prev.shape[1]), dtype=gates.dtype)
-    _cell_backward(dh, dc_prev, gates, c_prev, tanh_c, *_local_derivatives(gates, tanh_c), da)
+    q, dh_dc = _local_derivatives(gates, c_prev, tanh_c)
+    _cell_backward(dh, dc_prev, gates[2], q, dh_dc, _blocks(da))
     dx = da @ Wx                      # a = x Wxᵀ + …       ⇒ ∂L/∂x = da Wx
     dh_prev = da @ Wh                 # a = … + h_prev Whᵀ  ⇒ ∂L/∂h_prev = da Wh
-    dWx = _swap_g_o(da.T @ x)         # summed over the batch by the matrix product
-    dWh = _swap_g_o(da.T @ h_prev)
-    db = _swap_g_o(da.sum(axis=0))
+    dWx = da.T @ x                    # summed over the batch by the matrix product
+    dWh = da.T @ h_prev
+    db = da.sum(axis=0)
     return dx, dh_prev, dc_prev, dWx, dWh, db
 
 
@@ -224,23 +228,24 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     B, T, D = x.shape
     H = Wh.shape[1]
     dtype = result_dtype(x, h0, c0, Wx, Wh, b)
-    # Reorder the gate blocks, and cast once here rather than in every step's product.
-    Wx, Wh, b = (_swap_g_o(w).astype(dtype, copy=False) for w in (Wx, Wh, b))
+    # Cast once here rather than in every step's product.
+    Wx, Wh = Wx.astype(dtype, copy=False), Wh.astype(dtype, copy=False)
 
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)    # (T, B, D)
-    xWx = (x_tm.reshape(T * B, D) @ _halved(Wx).T).reshape(T, B, 4 * H)
-    xWx += _halved(b)
-    Wh_T = np.ascontiguousarray(_halved(Wh).T)   # BLAS is faster with it stored transposed
+    xWx = (x_tm.reshape(T * B, D) @ _one_tanh_weights(Wx, dtype)).reshape(T, B, 4 * H)
+    xWx += _one_tanh_weights(b[:, None], dtype)[0]
+    Wh_T = _one_tanh_weights(Wh, dtype)
     hs_tm = np.empty((T + 1, B, H), dtype=dtype)
     cs_tm = np.empty((T + 1, B, H), dtype=dtype)
     tanh_cs = np.empty((T, B, H), dtype=dtype)
     gates = np.empty((T, 4, B, H), dtype=dtype)
     a = np.empty((B, 4 * H), dtype=dtype)
+    a_blocks = _blocks(a)
     hs_tm[0], cs_tm[0] = h0, c0
     for t in range(T):
         np.matmul(hs_tm[t], Wh_T, out=a)
         a += xWx[t]                   # a_t = h_{t−1} Whᵀ + x_t Wxᵀ + b
-        _cell_forward(a, cs_tm[t], cs_tm[t + 1], tanh_cs[t], hs_tm[t + 1], gates[t])
+        _cell_forward(a_blocks, cs_tm[t], cs_tm[t + 1], tanh_cs[t], hs_tm[t + 1], gates[t])
     cache = SequenceCache(x_tm, hs_tm, cs_tm, gates, tanh_cs, Wx, Wh)
     return hs_tm[1:].transpose(1, 0, 2), cache
 
@@ -263,17 +268,19 @@ def lstm_backward(dhs, cache, dc_T=None):
     H = hs_tm.shape[2]
     dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
     da = np.empty((T, B, 4 * H), dtype=gates.dtype)   # ∂L/∂a_t for every step
+    da_blocks = _blocks(da)
+    forget = gates[:, 2]
     dh, dh_next, dc = (np.zeros((B, H), dtype=gates.dtype) for _ in range(3))
     if dc_T is not None:
         dc += like("dc_T", dc_T, "c_T", cache.c_T)
-    for t, dgates_da, dh_dc in _local_derivatives_backwards(gates, tanh_cs):
+    for t, q, dh_dc in _local_derivatives_backwards(gates, cs_tm, tanh_cs):
         np.add(dhs[:, t], dh_next, out=dh)  # h_t feeds the loss and step t + 1
-        _cell_backward(dh, dc, gates[t], cs_tm[t], tanh_cs[t], dgates_da, dh_dc, da[t])
+        _cell_backward(dh, dc, forget[t], q, dh_dc, da_blocks[t])
         np.matmul(da[t], Wh, out=dh_next)  # a_t = … + h_{t−1} Whᵀ ⇒ ∂L/∂h_{t−1} = da_t Wh
     # Weights are shared across time, so their gradients sum over steps: one product each.
     da_flat = da.reshape(T * B, 4 * H)
-    dWx = _swap_g_o(da_flat.T @ x_tm.reshape(T * B, D))
-    dWh = _swap_g_o(da_flat.T @ hs_tm[:-1].reshape(T * B, H))
-    db = _swap_g_o(da_flat.sum(axis=0))
+    dWx = da_flat.T @ x_tm.reshape(T * B, D)
+    dWh = da_flat.T @ hs_tm[:-1].reshape(T * B, H)
+    db = da_flat.sum(axis=0)
     dx = (da_flat @ Wx).reshape(T, B, D).transpose(1, 0, 2)
     return dx, dh_next, dc, dWx, dWh, db
