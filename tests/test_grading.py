@@ -7,22 +7,18 @@ run grades every kind of submission at once (the reference, the untouched releas
 answers, endless loops, errors, edited and deleted cells, tampering, calls to rnnkit's own
 functions); a second run on a fresh course grades a submission that ignores every interrupt,
 which only the per-submission time limit can stop, and one nbgrader cannot read.
+What every assignment must pass (chapter 1's included) is in test_assignments.py.
 """
-import copy
 import csv
-import html
 import os
 import re
-import shutil
-import subprocess
-import sys
-import textwrap
 import time
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from grading_course import (assert_release_is_clean, cell, grade, gradebook, make,
+                            nbgrader_cells, new_course, points, right, submission)
 
 import rnnkit.functional
 from rnnkit import grading
@@ -30,48 +26,9 @@ from rnnkit.functional import softmax as aliased_softmax
 
 slow = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-VENV = Path(sys.prefix)   # the virtualenv running these tests (the repo's .venv under make test)
 POINTS = {"test_rnn_step_forward": 2, "test_rnn_forward": 3, "test_one_hot": 1,
           "test_softmax": 2, "test_hello_forward": 2}
 CELL_TIMEOUT = 10   # per cell; rnnkit.grading.call stops a looping function after 5 s
-
-
-def gradebook(course):
-    from nbgrader.api import Gradebook   # imported here: it is slow, and only slow tests need it
-    return Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="")
-
-
-def make(course, target, timeout, **variables):
-    """Run a Makefile target of the temporary course with this test run's virtualenv.
-
-    `-o` keeps make from ever rebuilding the (shared) virtualenv.
-    """
-    ready = VENV / ".ready"
-    cmd = ["make", "-C", str(course), "-o", str(ready), target, f"VENV={VENV}"]
-    cmd += [f"{k}={v}" for k, v in variables.items()]
-    start = time.monotonic()
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    elapsed = time.monotonic() - start
-    assert result.returncode == 0, f"make {target} failed:\n{result.stdout[-5000:]}\n" \
-                                   f"{result.stderr[-5000:]}"
-    return result.stdout, elapsed
-
-
-def new_course(tmp_path_factory, name, solutions=None):
-    """A copy of what a fresh clone holds for grading, then `make assignments`.
-
-    With `solutions` (a folder outside the course) the instructor's notebooks live there, as
-    in a private copy, and reach make as SOLUTIONS=...
-    """
-    course = tmp_path_factory.mktemp(name)
-    for item in ["Makefile", "nbgrader_config.py", "requirements.txt", "pyproject.toml"]:
-        shutil.copy2(REPO / item, course / item)
-    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    shutil.copytree(REPO / "scripts", course / "scripts", ignore=ignore)
-    shutil.copytree(REPO / "solutions", solutions or course / "solutions", ignore=ignore)
-    make(course, "assignments", timeout=300, **({"SOLUTIONS": solutions} if solutions else {}))
-    return course
 
 
 # ------------------------------------------------------------------ the checks themselves
@@ -145,6 +102,16 @@ def test_call_reports_errors_missing_returns_and_unwritten_functions():
         grading.need_function({}, "softmax")
 
 
+def test_call_hands_over_copies_unless_told_to_hand_over_the_arrays():
+    def fill(a):
+        a[0] = 1.0
+    x = np.zeros(3)
+    grading.call(fill, x)
+    assert x[0] == 0.0      # the test's own inputs stay as they were
+    grading.call(fill, x, copy_args=False)
+    assert x[0] == 1.0      # e.g. a numerical gradient must perturb the array its f reads
+
+
 def test_call_stops_an_endless_loop_that_swallows_interrupts():
     def softmax(z):
         while True:
@@ -183,30 +150,6 @@ def test_a_later_exercise_points_back_to_a_failed_one(clean_tampering):
 
 
 # ------------------------------------------------------------------ building submissions
-
-def cell(nb, grade_id):
-    for c in nb.cells:
-        if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
-            return c
-    raise KeyError(grade_id)
-
-
-def submission(base, code=None, insert=(), delete=()):
-    """A copy of notebook `base` with solution cells replaced (grade_id -> source), extra
-    code cells inserted ((index, source) pairs) and cells deleted (grade ids)."""
-    nb = copy.deepcopy(base)
-    for grade_id, source in (code or {}).items():
-        cell(nb, grade_id).source = textwrap.dedent(source).strip()
-    for grade_id in delete:
-        nb.cells.remove(cell(nb, grade_id))
-    for index, source in insert:
-        nb.cells.insert(index, nbformat.v4.new_code_cell(textwrap.dedent(source).strip()))
-    return nb
-
-
-def right(solutions, name):
-    return cell(solutions, name).source
-
 
 WRONG = {
     "rnn_step_forward": """
@@ -342,30 +285,6 @@ EXPECTED = {
 
 # ------------------------------------------------------------------ the grading run
 
-class Graded:
-    """What one `make grade` run left behind, read back for the tests."""
-
-    def __init__(self, course, output, elapsed):
-        self.course, self.output, self.elapsed = course, output, elapsed
-
-    def scores(self, student):
-        with gradebook(self.course) as gb:
-            nb = gb.find_submission_notebook("ch01", "ch01", student)
-            return {g.name: g.score for g in nb.grades}
-
-    def feedback(self, student):
-        page = (self.course / "feedback" / student / "ch01" / "ch01.html").read_text()
-        text = html.unescape(re.sub(r"<[^>]+>", "", page))
-        return re.sub(r"[ \t]+", " ", text)
-
-    def autograded(self, student):
-        return nbformat.read(self.course / "autograded" / student / "ch01" / "ch01.ipynb", 4)
-
-    def csv(self):
-        with open(self.course / "grades.csv", newline="") as fh:
-            return {row["student_id"]: row for row in csv.DictReader(fh)}
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     return new_course(tmp_path_factory, "course")
@@ -383,13 +302,9 @@ def released(course):
 
 @pytest.fixture(scope="module")
 def graded(course, solutions, released):
-    for student, nb in submissions(solutions, released).items():
-        folder = course / "submitted" / student / "ch01"
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / "ch01.ipynb")
-    output, elapsed = make(course, "grade", timeout=900, CELL_TIMEOUT=CELL_TIMEOUT,
-                           SUBMISSION_LIMIT=120)
-    return Graded(course, output, elapsed)
+    handins = {("ch01", student): nb for student, nb in submissions(solutions, released).items()}
+    return grade(course, handins, assignment="ch01", CELL_TIMEOUT=CELL_TIMEOUT,
+                 SUBMISSION_LIMIT=120)
 
 
 # ------------------------------------------------------------------ the release
@@ -401,49 +316,16 @@ def test_release_is_where_the_book_links_it(course):
 
 @slow
 def test_release_has_no_solution_code_and_no_hidden_tests(solutions, released, course):
-    secret, public = set(), set()
-    for c in solutions.cells:
-        if c.cell_type != "code":
-            continue
-        outside = c.source
-        for begin, end in [("### BEGIN SOLUTION", "### END SOLUTION"),
-                           ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]:
-            if begin in outside:
-                before, rest = outside.split(begin, 1)
-                inside, after = rest.split(end, 1)
-                secret |= {line.strip() for line in inside.splitlines() if line.strip()}
-                outside = before + after
-        public |= {line.strip() for line in outside.splitlines()}
-    secret -= public   # e.g. `import numpy as np` is in the first cell too
-    assert len(secret) > 50, "the source notebook should hold solutions and hidden tests"
-    released_lines = {line.strip() for c in released.cells if c.cell_type == "code"
-                      for line in c.source.splitlines()}
-    assert not secret & released_lines, "the released notebook holds solution or test code"
     text = (course / "release" / "ch01" / "ch01.ipynb").read_text()
-    for marker in ["BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "from rnnkit.rnn",
-                   "from rnnkit.functional", "grading.graded"]:
+    secret = assert_release_is_clean(solutions, released, text)
+    assert len(secret) > 50, "the source notebook should hold solutions and hidden tests"
+    for marker in ["from rnnkit.rnn", "from rnnkit.functional"]:
         assert marker not in text
-    stubs = [c for c in released.cells if "raise NotImplementedError()" in c.source
-             and c.metadata.get("nbgrader", {}).get("solution")]
+    stubs = [c for c in nbgrader_cells(released, "solution")
+             if "raise NotImplementedError()" in c.source]
     assert len(stubs) == 5
     # every graded cell survives, locked, with its points
-    graded_cells = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
-                    for c in released.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    assert graded_cells == POINTS
-
-
-@slow
-def test_source_notebook_is_clean_and_well_formed(solutions):
-    nbformat.validate(solutions)
-    for c in solutions.cells:
-        if c.cell_type == "code":
-            assert c.outputs == [] and c.execution_count is None, "clear the outputs"
-        meta = c.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            assert meta["locked"] and meta["points"] > 0 and meta["grade_id"].startswith("test_")
-            assert "### BEGIN HIDDEN TESTS" in c.source and "grading.call(" in c.source
-        if meta.get("solution"):
-            assert "### BEGIN SOLUTION" in c.source and '"""' in c.source  # docstring
+    assert points(released) == POINTS
 
 
 # ------------------------------------------------------------------ scores
