@@ -14,7 +14,8 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-RELEASED = {"book/ch01_sequences": ROOT / "release" / "ch01" / "ch01.ipynb"}
+RELEASED = {"book/ch01_sequences": ROOT / "release" / "ch01" / "ch01.ipynb",
+            "book/ch02_bptt": ROOT / "release" / "ch02" / "ch02.ipynb"}
 
 # The section headings each chapter page must have, one per syllabus bullet, in syllabus
 # order (see the course syllabus). Chapter writers add their chapter's entry.
