@@ -14,8 +14,10 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-RELEASED = {"book/ch01_sequences": ROOT / "release" / "ch01" / "ch01.ipynb",
-            "book/ch02_bptt": ROOT / "release" / "ch02" / "ch02.ipynb"}
+# Every assignment solutions/chNN/ is linked from its chapter's page book/chNN_*.md.
+RELEASED = {f"book/{page.stem}": ROOT / "release" / a.name / f"{a.name}.ipynb"
+            for a in sorted((ROOT / "solutions").iterdir()) if a.is_dir()
+            for page in (ROOT / "book").glob(f"{a.name}_*.md")}
 
 # The section headings each chapter page must have, one per syllabus bullet, in syllabus
 # order (see the course syllabus). Chapter writers add their chapter's entry.
@@ -220,6 +222,13 @@ def test_page_offers_itself_as_a_notebook(book, page):
         figures = [o for c in offered.cells if c.cell_type == "code"
                    for o in c.outputs if "image/png" in o.get("data", {})]
         assert figures, f"{page}: the offered notebook has no executed figures"
+
+
+def test_every_assignment_has_one_chapter_page():
+    assignments = sorted(a.name for a in (ROOT / "solutions").iterdir() if a.is_dir())
+    pages = {a: sorted((ROOT / "book").glob(f"{a}_*.md")) for a in assignments}
+    assert all(len(found) == 1 for found in pages.values()), (
+        f"each solutions/chNN/ needs exactly one page book/chNN_*.md to link it: {pages}")
 
 
 def test_chapters_link_their_graded_notebooks(book):
