@@ -16,16 +16,24 @@ import numpy as np
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _run(module, x, h0, seed):
-    """Forward module on (x, h0), backward L = Σ out ⊙ G; return numpy arrays by name."""
+def _run(module, x, h0, seed, c0=None):
+    """Forward module on (x, h0), or (x, (h0, c0)) for an LSTM, backward L = Σ out ⊙ G;
+    return numpy arrays by name."""
     import torch
 
-    x = torch.tensor(x, requires_grad=True)
-    h0 = torch.tensor(h0, requires_grad=True)
-    out, h_n = module(x, h0)
+    x, h0 = (torch.tensor(a, requires_grad=True) for a in (x, h0))
+    arrays = {"x": x, "h0": h0}
+    if c0 is None:
+        out, h_n = module(x, h0)
+    else:
+        c0 = torch.tensor(c0, requires_grad=True)
+        out, (h_n, c_n) = module(x, (h0, c0))
+        arrays.update(c0=c0, c_n=c_n)
     G = torch.tensor(np.random.default_rng(seed).normal(size=tuple(out.shape)))
     (out * G).sum().backward()
-    arrays = {"x": x, "h0": h0, "out": out, "h_n": h_n, "G": G, "dx": x.grad, "dh0": h0.grad}
+    arrays.update(out=out, h_n=h_n, G=G, dx=x.grad, dh0=h0.grad)
+    if c0 is not None:
+        arrays["dc0"] = c0.grad
     for name, p in module.named_parameters():
         arrays[name] = p
         arrays["d" + name] = p.grad
@@ -49,17 +57,8 @@ def lstm_fixture(seed=2, B=3, T=5, D=4, H=6):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     module = torch.nn.LSTM(D, H, batch_first=True).double()
-    x, h0, c0 = (torch.tensor(rng.normal(size=shape), requires_grad=True)
-                 for shape in [(B, T, D), (1, B, H), (1, B, H)])
-    out, (h_n, c_n) = module(x, (h0, c0))
-    G = torch.tensor(np.random.default_rng(seed + 1).normal(size=tuple(out.shape)))
-    (out * G).sum().backward()
-    arrays = {"x": x, "h0": h0, "c0": c0, "out": out, "h_n": h_n, "c_n": c_n, "G": G,
-              "dx": x.grad, "dh0": h0.grad, "dc0": c0.grad}
-    for name, p in module.named_parameters():
-        arrays[name] = p
-        arrays["d" + name] = p.grad
-    return {k: v.detach().numpy() for k, v in arrays.items()}
+    return _run(module, rng.normal(size=(B, T, D)), rng.normal(size=(1, B, H)), seed + 1,
+                c0=rng.normal(size=(1, B, H)))
 
 
 def gru_fixture(seed=4, B=3, T=5, D=4, H=6):
