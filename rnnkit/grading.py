@@ -364,13 +364,15 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
     if not wrong.any():
         return
     lines = [f"{name} is wrong{where}."]
-    first = tuple(int(i[0]) for i in _nonzero(wrong))
-    lines.append(f"  First wrong entry: {name}{_index(first)} ({_position(first, axes, labels)})")
+    first = tuple(int(i[0]) for i in _nonzero(wrong)) if wrong.ndim else ()
+    if first:
+        lines.append(f"  First wrong entry: {name}{_index(first)} "
+                     f"({_position(first, axes, labels)})")
     lines.append(f"    expected {_num(expected[first])}")
     lines.append(f"    got      {_num(got[first])}")
-    if wrong.all():
+    if wrong.all() and wrong.size > 1:
         lines.append(f"  All {wrong.size} entries are wrong.")
-    else:
+    elif wrong.size > 1:
         lines.append(f"  {int(wrong.sum())} of {wrong.size} entries are wrong.")
         lines += _axis_summaries(wrong, axes)
     if nan_hint and not _isfinite(got).all() and _isfinite(expected).all():

@@ -55,6 +55,16 @@ def test_check_array_names_output_position_expected_and_got():
     assert "Time steps 0 to 1 are right; the first wrong time step is 2" in msg
 
 
+def test_check_array_counts_wrong_entries_only_when_there_are_several():
+    with pytest.raises(grading.WrongAnswer) as e:
+        grading.check_array("loss", np.array(2.5), np.array(1.5), axes=())
+    assert re.search(r"expected +1\.5\n +got +2\.5$", str(e.value))
+    with pytest.raises(grading.WrongAnswer, match="All 3 entries are wrong"):
+        grading.check_array("h", np.zeros(3), np.ones(3), axes=("unit",))
+    with pytest.raises(grading.WrongAnswer, match="1 of 3 entries are wrong"):
+        grading.check_array("h", np.array([1.0, 0.0, 1.0]), np.ones(3), axes=("unit",))
+
+
 def test_check_array_explains_shapes_dtypes_nans_and_known_mistakes():
     expected = np.ones((2, 3))
     with pytest.raises(grading.WrongAnswer, match=r"(?s)shape \(3, 2\) but should have shape "
