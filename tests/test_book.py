@@ -157,17 +157,25 @@ def squash(text):
     return " ".join(text.split())
 
 
+def source_of(released):
+    """The instructor's source notebook that release/<a>/<a>.ipynb is generated from."""
+    return ROOT / "solutions" / released.parent.name / released.name
+
+
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     """Build the book once into a temporary folder; returns the folder holding _build/."""
-    for notebook in RELEASED.values():
-        if not notebook.exists():   # the chapters link their student notebooks for download
-            # -o: this test already runs inside the venv, so never rebuild it first.
-            made = subprocess.run(["make", "-o", ".venv/.ready", "assignments"], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=900)
-            assert made.returncode == 0 and notebook.exists(), (
-                f"`make assignments` did not produce {notebook}:\n{made.stdout[-3000:]}"
-                f"\n{made.stderr[-3000:]}")
+    # The chapters link their student notebooks for download: (re)build any missing one or
+    # any older than its source, so a local edit to solutions/ is what the book delivers.
+    stale = [notebook for notebook in RELEASED.values() if not notebook.exists()
+             or notebook.stat().st_mtime < source_of(notebook).stat().st_mtime]
+    if stale:
+        # -o: this test already runs inside the venv, so never rebuild it first.
+        made = subprocess.run(["make", "-o", ".venv/.ready", "assignments"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=900)
+        assert made.returncode == 0 and all(n.exists() for n in stale), (
+            f"`make assignments` did not produce {stale}:\n{made.stdout[-3000:]}"
+            f"\n{made.stderr[-3000:]}")
     out = tmp_path_factory.mktemp("book")
     built = subprocess.run(
         [BIN / "jupyter-book", "build", ROOT, "--path-output", out, "-W", "-n", "--keep-going"],
