@@ -259,10 +259,13 @@ def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
             f"{name} was stopped after {time_limit} s: it never finished. Look for a loop "
             f"whose condition never becomes false (a `while` loop, or a `for` loop over "
             f"something that keeps growing).") from None
-    except NotImplementedError:
+    except NotImplementedError as e:
+        unwritten = traceback.extract_tb(e.__traceback__)[-1].name
+        first = "" if unwritten == name else f"{name} calls {unwritten}, which "
         raise WrongAnswer(
-            f"{name} is not written yet: it still raises NotImplementedError. Replace the lines "
-            f"`# YOUR CODE HERE` and `raise NotImplementedError()` with your code.") from None
+            f"{first or name + ' '}is not written yet: it still raises NotImplementedError. "
+            f"Replace the lines `# YOUR CODE HERE` and `raise NotImplementedError()` in "
+            f"{unwritten} with your code.") from None
     except ReferenceCalled as e:
         raise WrongAnswer(
             f"{name} called {e.args[0]}, rnnkit's own implementation. This exercise asks you "
