@@ -260,7 +260,9 @@ def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
             f"whose condition never becomes false (a `while` loop, or a `for` loop over "
             f"something that keeps growing).") from None
     except NotImplementedError as e:
-        unwritten = traceback.extract_tb(e.__traceback__)[-1].name
+        named = [f.name for f in traceback.extract_tb(e.__traceback__)[1:]  # after call's
+                 if not f.name.startswith("<")]            # not a lambda or comprehension
+        unwritten = named[-1] if named else name
         first = "" if unwritten == name else f"{name} calls {unwritten}, which "
         raise WrongAnswer(
             f"{first or name + ' '}is not written yet: it still raises NotImplementedError. "
