@@ -112,7 +112,7 @@ def test_call_reports_errors_missing_returns_and_unwritten_functions():
     def cross_entropy(z, y):
         return -np.log(softmax(z)[y])
     with pytest.raises(grading.WrongAnswer, match="cross_entropy calls softmax, which is not "
-                                                  "written yet.*`raise NotImplementedError\(\)` "
+                                                  r"written yet.*`raise NotImplementedError\(\)` "
                                                   "in softmax"):
         grading.call(cross_entropy, np.ones(2), 0)
     with pytest.raises(grading.WrongAnswer, match="defines no `softmax`"):
