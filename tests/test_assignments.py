@@ -11,6 +11,7 @@ Chapter 2's own submissions ride in the same run: wrong answers, one untouched e
 endless loop, a training loop that climbs the loss. test_grading.py covers the machinery
 (tampering, deleted cells, hard time limits) in depth on chapter 1.
 """
+import ast
 import re
 
 import nbformat
@@ -68,11 +69,21 @@ def half_solved(nb):
     return [c.metadata.nbgrader["grade_id"] for c in nbgrader_cells(nb, "solution")][::2]
 
 
+def required(nb, grade_cell):
+    """Every exercise function a test cell needs right: the one it tests, those its test code
+    runs too (a backward test may run the student's forward pass first), and what they call."""
+    closure = needs(nb)
+    used = {function_under_test(grade_cell)} | {
+        node.id for node in ast.walk(ast.parse(grade_cell.source))
+        if isinstance(node, ast.Name) and node.id in closure}
+    return used.union(*(closure[f] for f in used))
+
+
 def earned(nb, solved):
     """grade_id -> points a notebook with exactly the `solved` solution cells right earns."""
     solved = {defined_function(cell(nb, s)) for s in solved}
     return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
-            if function_under_test(c) in solved and needs(nb)[function_under_test(c)] <= solved else 0
+            if required(nb, c) <= solved else 0
             for c in nbgrader_cells(nb, "grade")}
 
 
