@@ -444,14 +444,22 @@ def _axis_summaries(wrong, axes):
             lines.append(f"  {right} right; the first wrong {word} is {bad[0]}. The first step "
                          f"works, so look at what is carried from one step to the next.")
         else:
-            lines.append(f"  Wrong only at {word}(s) {_ranges(bad)}.")
+            lines.append(f"  Wrong at {word}(s) {_ranges(bad)}; right at every other {word}.")
     return lines
 
 
-def _ranges(indices):
-    if len(indices) > 8:
-        return ", ".join(str(i) for i in indices[:8]) + ", ..."
-    return ", ".join(str(i) for i in indices)
+def _ranges(indices, most=6):
+    """Sorted indices as runs, e.g. [0, 1, 2, 5, 7, 8] -> '0 to 2, 5, 7, 8'."""
+    runs = []
+    for i in indices:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    parts = [f"{a} to {b}" if b > a + 1 else f"{a}, {b}" if b == a + 1 else f"{a}"
+             for a, b in runs]
+    more = f" and {len(parts) - most} more stretches" if len(parts) > most else ""
+    return ", ".join(parts[:most]) + more
 
 
 def _num(value):

@@ -63,6 +63,13 @@ def test_check_array_counts_wrong_entries_only_when_there_are_several():
         grading.check_array("h", np.zeros(3), np.ones(3), axes=("unit",))
     with pytest.raises(grading.WrongAnswer, match="1 of 3 entries are wrong"):
         grading.check_array("h", np.array([1.0, 0.0, 1.0]), np.ones(3), axes=("unit",))
+    losses = np.arange(40.0)
+    slipped = losses.copy()
+    slipped[[2, 3, 4, 5, 9, 10, 20, 22, 24, 26, 28, 30]] += 1
+    with pytest.raises(grading.WrongAnswer, match=r"Wrong at update\(s\) 2 to 5, 9, 10, 20, 22, "
+                                                  r"24, 26 and 2 more stretches; right at every "
+                                                  r"other update\.$"):
+        grading.check_array("losses", slipped, losses, axes=("update",))
 
 
 def test_check_array_explains_shapes_dtypes_nans_and_known_mistakes():
