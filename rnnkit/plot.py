@@ -14,8 +14,11 @@ def use_book_style():
     tick labels such as 10⁻³ are drawn with, and mathtext only ever uses the first family.
     (So write Hangul in plain text, never inside $…$.)
     """
-    import koreanize_matplotlib  # noqa: F401  (importing it registers NanumGothic)
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    for font in _nanum_fonts():
+        font_manager.fontManager.addfont(str(font))
 
     plt.rcParams.update({
         "font.family": ["DejaVu Sans", "NanumGothic"],
@@ -27,3 +30,18 @@ def use_book_style():
         "axes.spines.right": False,
         "axes.unicode_minus": False,
     })
+
+
+def _nanum_fonts():
+    """The NanumGothic files in koreanize-matplotlib's package folder.
+
+    Found without importing the package: its import uses distutils, which Python 3.12 removed.
+    """
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("koreanize_matplotlib")
+    if spec is None:
+        raise ImportError("the book's figures need koreanize-matplotlib (for its Hangul font): "
+                          "pip install koreanize-matplotlib")
+    return sorted(Path(spec.submodule_search_locations[0], "fonts").glob("*.ttf"))

@@ -16,12 +16,12 @@ from rnnkit.plot import use_book_style  # noqa: E402
 
 
 def test_book_style_draws_hangul_and_negative_exponents_silently(tmp_path, caplog):
-    use_book_style()
-    fig, ax = plt.subplots()
-    ax.semilogy([1e-3, 1e-1, 10.0])               # tick labels 10⁻³ … need U+2212 in mathtext
-    ax.set_title("진달래꽃: ‖hᵗ‖ against t, λ₁ = −1.1")
     with warnings.catch_warnings(), caplog.at_level(logging.WARNING, logger="matplotlib"):
-        warnings.simplefilter("error")
+        warnings.simplefilter("error")    # setting the style up warns of nothing either
+        use_book_style()
+        fig, ax = plt.subplots()
+        ax.semilogy([1e-3, 1e-1, 10.0])           # tick labels 10⁻³ … need U+2212 in mathtext
+        ax.set_title("진달래꽃: ‖hᵗ‖ against t, λ₁ = −1.1")
         fig.savefig(tmp_path / "style.png")
     plt.close(fig)
     assert not caplog.records, [r.getMessage() for r in caplog.records]
