@@ -212,7 +212,7 @@ def _references_blocked():
         setattr(module, _STUB_NAME, _blocked)
     try:
         for _, fn, qualname in targets:
-            fn.__code__ = _stub_code(qualname)
+            fn.__code__ = _stub_code(qualname, inspect.isgeneratorfunction(fn))
         yield
     finally:
         for fn, code in saved:
@@ -225,12 +225,15 @@ def _references_blocked():
 _stub_cache = {}
 
 
-def _stub_code(qualname):
-    if qualname not in _stub_cache:
+def _stub_code(qualname, generator):
+    """The code of a stub that raises ReferenceCalled(qualname); a generator for a generator
+    function, since Python 3.13 deprecates swapping a generator's code for a plain one's."""
+    if (qualname, generator) not in _stub_cache:
         scope = {}
-        exec(f"def stub(*args, **kwargs):\n    return {_STUB_NAME}({qualname!r})\n", scope)
-        _stub_cache[qualname] = scope["stub"].__code__
-    return _stub_cache[qualname]
+        body = "yield" if generator else "return"
+        exec(f"def stub(*args, **kwargs):\n    {body} {_STUB_NAME}({qualname!r})\n", scope)
+        _stub_cache[qualname, generator] = scope["stub"].__code__
+    return _stub_cache[qualname, generator]
 
 
 def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):

@@ -10,9 +10,11 @@ which only the per-submission time limit can stop, and one nbgrader cannot read.
 What every assignment must pass (chapter 1's included) is in test_assignments.py.
 """
 import csv
+import inspect
 import os
 import re
 import time
+import warnings
 
 import nbformat
 import numpy as np
@@ -97,6 +99,23 @@ def test_call_blocks_rnnkit_under_every_alias_and_restores_it():
                                                       "rnnkit's own implementation"):
             grading.call(student, z)
     assert np.allclose(aliased_softmax(z), [[0.26894142, 0.73105858]])   # restored
+
+
+def test_call_blocks_generator_functions_with_generator_stubs():
+    # Python 3.13 deprecates giving a generator function a plain function's code.
+    import rnnkit.lstm
+    backwards = rnnkit.lstm._local_derivatives_backwards
+    gates, cs, tanh_cs = np.full((2, 4, 1, 3), 0.5), np.zeros((3, 1, 3)), np.zeros((2, 1, 3))
+
+    def student(gates):
+        assert inspect.isgeneratorfunction(backwards)
+        return list(backwards(gates, cs, tanh_cs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(grading.WrongAnswer, match="called rnnkit.lstm._local_derivatives_"
+                                                      "backwards, rnnkit's own implementation"):
+            grading.call(student, gates)
+    assert [t for t, _, _ in backwards(gates, cs, tanh_cs)] == [1, 0]      # restored
 
 
 def test_call_reports_errors_missing_returns_and_unwritten_functions():
