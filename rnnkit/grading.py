@@ -266,9 +266,9 @@ def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
         named = [f.name for f in traceback.extract_tb(e.__traceback__)[1:]  # after call's
                  if not f.name.startswith("<")]            # not a lambda or comprehension
         unwritten = named[-1] if named else name
-        first = "" if unwritten == name else f"{name} calls {unwritten}, which "
+        who = name if unwritten == name else f"{name} calls {unwritten}, which"
         raise WrongAnswer(
-            f"{first or name + ' '}is not written yet: it still raises NotImplementedError. "
+            f"{who} is not written yet: it still raises NotImplementedError. "
             f"Replace the lines `# YOUR CODE HERE` and `raise NotImplementedError()` in "
             f"{unwritten} with your code.") from None
     except ReferenceCalled as e:
@@ -378,11 +378,12 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
                      f"({_position(first, axes, labels)})")
     lines.append(f"    expected {_num(expected[first])}")
     lines.append(f"    got      {_num(got[first])}")
-    if wrong.all() and wrong.size > 1:
-        lines.append(f"  All {wrong.size} entries are wrong.")
-    elif wrong.size > 1:
-        lines.append(f"  {int(wrong.sum())} of {wrong.size} entries are wrong.")
-        lines += _axis_summaries(wrong, axes)
+    if wrong.size > 1:                # for a single entry the lines above say it all
+        if wrong.all():
+            lines.append(f"  All {wrong.size} entries are wrong.")
+        else:
+            lines.append(f"  {int(wrong.sum())} of {wrong.size} entries are wrong.")
+            lines += _axis_summaries(wrong, axes)
     if nan_hint and not _isfinite(got).all() and _isfinite(expected).all():
         lines.append(f"  {name} contains NaN or inf. {nan_hint}")
     for description, alternative in (mistakes or {}).items():
