@@ -3,6 +3,7 @@
 Figure code that more than one page needs lives in this module; a figure that only one page
 draws stays on that page, next to the prose that explains it.
 """
+from functools import cache
 
 
 def use_book_style():
@@ -15,11 +16,8 @@ def use_book_style():
     (So write Hangul in plain text, never inside $…$.)
     """
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    for font in _nanum_fonts():
-        font_manager.fontManager.addfont(str(font))
-
+    _add_nanum_fonts()
     plt.rcParams.update({
         "font.family": ["DejaVu Sans", "NanumGothic"],
         "figure.figsize": (6.4, 3.6),
@@ -32,16 +30,20 @@ def use_book_style():
     })
 
 
-def _nanum_fonts():
-    """The NanumGothic files in koreanize-matplotlib's package folder.
+@cache     # once per process: matplotlib keeps every font added, duplicates included
+def _add_nanum_fonts():
+    """Register the NanumGothic files in koreanize-matplotlib's package folder with matplotlib.
 
     Found without importing the package: its import uses distutils, which Python 3.12 removed.
     """
     from importlib.util import find_spec
     from pathlib import Path
 
+    from matplotlib import font_manager
+
     spec = find_spec("koreanize_matplotlib")
     if spec is None:
         raise ImportError("the book's figures need koreanize-matplotlib (for its Hangul font): "
                           "pip install koreanize-matplotlib")
-    return sorted(Path(spec.submodule_search_locations[0], "fonts").glob("*.ttf"))
+    for font in sorted(Path(spec.submodule_search_locations[0], "fonts").glob("*.ttf")):
+        font_manager.fontManager.addfont(str(font))
