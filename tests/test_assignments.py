@@ -69,10 +69,10 @@ def half_solved(nb):
     return [c.metadata.nbgrader["grade_id"] for c in nbgrader_cells(nb, "solution")][::2]
 
 
-def required(nb, grade_cell):
+def required(grade_cell, closure):
     """Every exercise function a test cell needs right: the one it tests, those its test code
-    runs too (a backward test may run the student's forward pass first), and what they call."""
-    closure = needs(nb)
+    runs too (a backward test may run the student's forward pass first), and what they call
+    (`closure`, from needs)."""
     used = {function_under_test(grade_cell)} | {
         node.id for node in ast.walk(ast.parse(grade_cell.source))
         if isinstance(node, ast.Name) and node.id in closure}
@@ -82,8 +82,9 @@ def required(nb, grade_cell):
 def earned(nb, solved):
     """grade_id -> points a notebook with exactly the `solved` solution cells right earns."""
     solved = {defined_function(cell(nb, s)) for s in solved}
+    closure = needs(nb)
     return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
-            if required(nb, c) <= solved else 0
+            if required(c, closure) <= solved else 0
             for c in nbgrader_cells(nb, "grade")}
 
 
@@ -126,6 +127,16 @@ def test_chapter_2_has_the_syllabus_exercises_and_points():
     # the dependencies the half-solved expectation relies on were read right
     assert needs(nb)["train_hello"] == {"rnn_backward", "rnn_step_backward",
                                         "softmax_cross_entropy"}
+
+
+def test_half_solved_expectation_reads_what_a_test_cell_runs_itself():
+    # chapter 6's step-backward test runs the student's step forward first, though the
+    # reference step backward never calls it: only the test cell says so
+    nb = source("ch06")
+    closure = needs(nb)
+    assert "lstm_step_forward" not in closure["lstm_step_backward"]
+    assert required(cell(nb, "test_lstm_step_backward"), closure) == {
+        "lstm_step_backward", "lstm_step_forward"}
 
 
 # ------------------------------------------------------------------ one grading run
