@@ -149,16 +149,19 @@ def adding_runs():
             for key, n in plan.items()}
 
 
-def running_mean(losses, width=25):
-    """The running mean of the figure on the page: entry k closes after update k + width."""
-    return np.convolve(losses, np.ones(width) / width, mode="valid")
+WIDTH = 25    # the running mean of the figure on the page
+
+
+def running_mean(losses):
+    """The running mean of the figure on the page: entry k closes after update k + WIDTH."""
+    return np.convolve(losses, np.ones(WIDTH) / WIDTH, mode="valid")
 
 
 def leaves_guessing_line(losses, n_updates=1000):
     """The update by which the running mean of the loss first falls below 0.5, half the
     guessing line, within the first `n_updates` (None if it never does): answer 5's count."""
     below = np.flatnonzero(running_mean(losses[:n_updates]) < 0.5)
-    return int(below[0]) + 25 if len(below) else None
+    return int(below[0]) + WIDTH if len(below) else None
 
 
 def flat_then_drop(losses):
@@ -168,8 +171,8 @@ def flat_then_drop(losses):
     on_line = np.flatnonzero(smooth >= 0.8)
     last_on_line = on_line[-1] if len(on_line) else -1
     near_zero = np.flatnonzero(smooth[last_on_line + 1:] < 0.1)
-    return (int(last_on_line) + 25 if len(on_line) else 0,
-            int(last_on_line + 1 + near_zero[0]) + 25 if len(near_zero) else None)
+    return (int(last_on_line) + WIDTH if len(on_line) else 0,
+            int(last_on_line + 1 + near_zero[0]) + WIDTH if len(near_zero) else None)
 
 
 def test_lstm_solves_T40_with_2000_updates(adding_runs):
