@@ -1,63 +1,26 @@
-"""Checks used by the course's graded notebooks.
+"""The checks of the course's graded notebooks, as a student meets them.
 
 A failing check is a diagnosis written for a student who is stuck: it names the output that
 is wrong, where (which example, time step, unit), what was expected and what came back, and,
 when the answer matches a common slip (a missing tanh, ``W`` for ``W.T``), says which one.
 
-Grading must also be fair to everyone else, so this module
-
-- blocks rnnkit's own functions while a student's function runs (:func:`call`): handing in
-  ``rnnkit.rnn.rnn_forward`` under another name earns nothing, whatever alias it is called by;
-- stops a student's function that runs for more than a few seconds (:func:`call`), even one
-  that catches KeyboardInterrupt, and says it never finished;
-- keeps the numpy and builtin functions it saw when first imported. The notebook's first,
-  locked cell imports this module, and the autograder imports it as the kernel starts, before
-  any student code. :func:`graded` and :func:`call` put back anything replaced since
-  (``np.allclose = lambda *a, **k: True``) before any comparison, and say that tampering was
-  seen; the comparisons themselves use functions captured at import and ndarray methods,
-  which Python code cannot replace.
+The same functions serve two places. In a student's notebook the self-check cells call them
+directly: :func:`call` runs the student's function on copies of its arguments, stops it when
+it never finishes and explains an error it raises. When a notebook is graded, the hidden
+tests run in the grader's own process instead (:mod:`rnnkit.grading.judge`), where the
+student's functions are stand-ins that run the real ones inside the sandboxed kernel; there
+:func:`call` sends the arguments over and explains what came back, and every comparison, like
+the expected values, stays on the grader's side.
 """
-import builtins
 import contextlib
 import inspect
 import signal
-import sys
 import threading
 import traceback
 
 import numpy as np
-import numpy.testing  # loaded now, so that its functions are captured below
 
-# Captured at import, before student code runs: the comparisons below use only these.
-_asarray = np.asarray
-_abs = np.absolute
-_subtract = np.subtract
-_isfinite = np.isfinite
-_nonzero = np.nonzero
-
-_WATCHED_BUILTINS = ("abs", "all", "any", "callable", "float", "getattr", "hasattr", "int",
-                     "isinstance", "len", "max", "min", "print", "range", "repr", "round",
-                     "sorted", "str", "sum", "tuple", "type", "zip")
-
-
-def _snapshot():
-    """(namespace, display prefix, name) -> object for every function a test might rely on."""
-    spaces = [(np, "np."), (np.testing, "np.testing."), (builtins, "")]
-    snap = {}
-    for space, prefix in spaces:
-        names = _WATCHED_BUILTINS if space is builtins else dir(space)
-        for name in names:
-            if name.startswith("_"):
-                continue
-            obj = getattr(space, name, None)
-            if callable(obj):
-                snap[(space, prefix, name)] = obj
-    return snap
-
-
-_ORIGINALS = _snapshot()
-_NUMPY = np
-_tampered = []   # display names of everything found replaced, in the order first seen
+from .wire import Opaque
 
 
 class WrongAnswer(AssertionError):
@@ -69,60 +32,25 @@ class WrongAnswer(AssertionError):
         return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
-# ----------------------------------------------------------------------------- tampering
-
-def restore_tampered():
-    """Put back every watched numpy/builtin function that was replaced; return their names."""
-    found = []
-    if sys.modules.get("numpy") is not _NUMPY:
-        sys.modules["numpy"] = _NUMPY
-        found.append("the numpy module itself")
-    for (space, prefix, name), original in _ORIGINALS.items():
-        if getattr(space, name, None) is not original:
-            setattr(space, name, original)
-            found.append(prefix + name)
-    for name in found:
-        if name not in _tampered:
-            _tampered.append(name)
-    return found
-
-
-def tampering_note():
-    """The sentence every check adds once tampering has been seen ('' if it has not)."""
-    if not _tampered:
-        return ""
-    names = ", ".join(_tampered)
-    return (f"\nTampering seen: code in this notebook replaced {names}. The checks put the "
-            f"original functions back and compared with them, so this changed no result; "
-            f"it is reported to your instructor.")
-
-
 _results = {}   # exercise label -> whether its autograder tests passed
 
 
 @contextlib.contextmanager
 def graded(exercise, builds_on=()):
-    """Run an autograder test block: undo tampering first, and label any failure.
+    """Run an autograder test block and label any failure with ``exercise``.
 
-    Failures are re-raised as WrongAnswer starting with ``exercise`` and ending with the
-    tampering note; a passing block still prints that note. ``builds_on`` lists the labels of
-    earlier exercises whose functions this one is expected to call: when one of those failed,
-    the message says to fix it first.
+    ``builds_on`` lists the labels of earlier exercises whose functions this one is expected
+    to call: when one of those failed, the message says to fix it first.
     """
-    restore_tampered()
     _results[exercise] = False
     try:
         yield
     except WrongAnswer as e:
-        restore_tampered()
         failed = [label for label in builds_on if _results.get(label) is False]
         hint = (f"\n  {' and '.join(failed)} failed its own tests too; if your code calls that "
                 f"function, fix it first." if failed else "")
-        raise WrongAnswer(f"{exercise}: {e}{hint}{tampering_note()}") from None
+        raise WrongAnswer(f"{exercise}: {e}{hint}") from None
     _results[exercise] = True
-    restore_tampered()
-    if _tampered:
-        print(tampering_note().strip())
 
 
 class _TimeUp(BaseException):
@@ -132,7 +60,8 @@ class _TimeUp(BaseException):
 @contextlib.contextmanager
 def _time_limit(seconds):
     """Raise _TimeUp in the running code after ``seconds`` (where the OS allows alarms)."""
-    if not seconds or not hasattr(signal, "setitimer") or not _in_main_thread():
+    if not seconds or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
         yield
         return
 
@@ -150,149 +79,111 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _in_main_thread():
-    return threading.current_thread() is threading.main_thread()
-
-
 # ------------------------------------------------------------------- calling student code
 
 def need_function(namespace, name):
-    """Fail clearly when the notebook no longer defines the function ``name``."""
+    """The function (or class) ``name`` of the notebook; fail clearly when it is gone."""
     fn = namespace.get(name)
-    if fn is None:
+    probe = getattr(fn, "_grading_probe", None)
+    found = probe() if probe else ("ok" if callable(fn) else "missing" if fn is None
+                                   else describe(fn))
+    if found == "missing":
         raise WrongAnswer(
             f"this notebook defines no `{name}`: the cell that defines it was deleted, renamed "
             f"or not run before this one. Put `def {name}(...)` back (download a fresh copy of "
             f"the notebook to see the original), run it, then run this cell.")
-    if not callable(fn):
-        raise WrongAnswer(f"`{name}` is no longer a function but {describe(fn)}: a later cell "
+    if found != "ok":
+        raise WrongAnswer(f"`{name}` is no longer a function but {found}: a later cell "
                           f"assigned to the name `{name}`. Rename that variable.")
     return fn
-
-
-class ReferenceCalled(Exception):
-    """Raised in place of an rnnkit function while a student's function is being graded."""
-
-
-def _blocked(qualname):
-    raise ReferenceCalled(qualname)
-
-
-_STUB_NAME = "__rnnkit_grading_blocked__"
-
-
-def _reference_functions():
-    """Every plain function defined in a loaded rnnkit module (this one excepted)."""
-    found = []
-    for modname, module in list(sys.modules.items()):
-        if not (modname == "rnnkit" or modname.startswith("rnnkit.")) or modname == __name__:
-            continue
-        for owner_name, owner in list(vars(module).items()):
-            if inspect.isfunction(owner) and owner.__module__ == modname:
-                found.append((module, owner, f"{modname}.{owner_name}"))
-            elif inspect.isclass(owner) and owner.__module__ == modname:
-                for attr, fn in vars(owner).items():
-                    if inspect.isfunction(fn) and not attr.startswith("_"):
-                        found.append((module, fn, f"{modname}.{owner_name}.{attr}"))
-    return [(m, f, q) for m, f, q in found if f.__closure__ is None]
-
-
-@contextlib.contextmanager
-def _references_blocked():
-    """While active, calling any rnnkit function raises ReferenceCalled naming it.
-
-    Each function's code is swapped, not its name, so every alias (``from rnnkit.rnn import
-    rnn_forward as f``) reaches the stub. The stub looks up the raiser in the function's own
-    module globals, where it is put for the duration.
-    """
-    targets = _reference_functions()
-    modules = {id(m): m for m, _, _ in targets}
-    saved = [(fn, fn.__code__) for _, fn, _ in targets]
-    for module in modules.values():
-        setattr(module, _STUB_NAME, _blocked)
-    try:
-        for _, fn, qualname in targets:
-            fn.__code__ = _stub_code(qualname, inspect.isgeneratorfunction(fn))
-        yield
-    finally:
-        for fn, code in saved:
-            fn.__code__ = code
-        for module in modules.values():
-            if hasattr(module, _STUB_NAME):
-                delattr(module, _STUB_NAME)
-
-
-_stub_cache = {}
-
-
-def _stub_code(qualname, generator):
-    """The code of a stub that raises ReferenceCalled(qualname); a generator for a generator
-    function, since Python 3.13 deprecates swapping a generator's code for a plain one's."""
-    if (qualname, generator) not in _stub_cache:
-        scope = {}
-        body = "yield" if generator else "return"
-        exec(f"def stub(*args, **kwargs):\n    {body} {_STUB_NAME}({qualname!r})\n", scope)
-        _stub_cache[qualname, generator] = scope["stub"].__code__
-    return _stub_cache[qualname, generator]
 
 
 def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
     """Call a student's function on copies of the arguments and explain any failure.
 
     ``returns`` names the outputs when the contract asks for a tuple, e.g. ``("h", "cache")``;
-    the result is then checked to be a tuple of that length. rnnkit's own functions are
-    blocked during the call. A call still running after ``time_limit`` seconds (an endless
-    loop) is stopped and fails with a message saying so, even when the loop catches
-    KeyboardInterrupt; the exercises' inputs are tiny, so a right answer takes milliseconds.
-    ``copy_args=False`` hands over the array arguments themselves, for a function whose
-    contract is to change an array in place and put it back (a numerical gradient perturbs
-    the very array its loss function reads); the test then checks that array afterwards.
+    the result is then checked to be a tuple of that length. A call still running after
+    ``time_limit`` seconds (an endless loop) is stopped and fails with a message saying so,
+    even when the loop catches KeyboardInterrupt; the exercises' inputs are tiny, so a right
+    answer takes milliseconds. ``copy_args=False`` hands over the array arguments themselves,
+    for a function whose contract is to change an array in place and put it back (a numerical
+    gradient perturbs the very array its loss function reads); the test then checks that
+    array afterwards.
     """
     name = getattr(fn, "__name__", "your function")
     if copy_args:
-        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        kw = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
-    else:
-        copies, kw = list(args), dict(kwargs)
-    try:
-        with _references_blocked(), _time_limit(time_limit):
-            result = fn(*copies, **kw)
-    except _TimeUp:
-        raise WrongAnswer(
-            f"{name} was stopped after {time_limit} s: it never finished. Look for a loop "
-            f"whose condition never becomes false (a `while` loop, or a `for` loop over "
-            f"something that keeps growing).") from None
-    except NotImplementedError as e:
-        named = [f.name for f in traceback.extract_tb(e.__traceback__)[1:]  # after call's
-                 if not f.name.startswith("<")]            # not a lambda or comprehension
-        unwritten = named[-1] if named else name
-        who = name if unwritten == name else f"{name} calls {unwritten}, which"
-        raise WrongAnswer(
-            f"{who} is not written yet: it still raises NotImplementedError. "
-            f"Replace the lines `# YOUR CODE HERE` and `raise NotImplementedError()` in "
-            f"{unwritten} with your code.") from None
-    except ReferenceCalled as e:
-        raise WrongAnswer(
-            f"{name} called {e.args[0]}, rnnkit's own implementation. This exercise asks you "
-            f"to compute the answer yourself with numpy (and your own functions from earlier in "
-            f"this notebook), so that call is switched off while your function is graded."
-        ) from None
-    except Exception as e:  # a student's bug: report it with the inputs that caused it
-        lines = [f"{name} raised {type(e).__name__}: {e}",
-                 f"  It was called with {_describe_args(fn, copies, kw)}.", _where(e)]
-        raise WrongAnswer("\n".join(line for line in lines if line)) from None
-    finally:
-        restore_tampered()   # the function itself may have replaced something
+        args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+    remote = getattr(fn, "_grading_invoke", None)
+    outcome, result = (remote or invoke)(fn, list(args), dict(kwargs), time_limit)
+    if outcome["kind"] != "ok":
+        raise WrongAnswer(explain(name, outcome, args, kwargs)) from None
     if returns:
         _check_tuple(name, result, returns)
     return result
 
 
-def _describe_args(fn, args, kwargs):
+def invoke(fn, args, kwargs, time_limit):
+    """Run ``fn(*args, **kwargs)`` here: (outcome, result). The outcome is plain data that says
+    how the call ended (and can cross the wire): kind "ok", "timeout", "unwritten" (still
+    raises NotImplementedError), "missing" (an rnnkit module that grading switches off) or
+    "error"; and the names of fn's parameters, for messages about its arguments."""
     try:
-        names = list(inspect.signature(fn).parameters)
+        params = [str(p)[:40] for p in inspect.signature(fn).parameters][:20]
     except (TypeError, ValueError):
-        names = []
+        params = []
+    outcome = {"kind": "ok", "params": params}
+    try:
+        with _time_limit(time_limit):
+            return outcome, fn(*args, **kwargs)
+    except _TimeUp:
+        outcome.update(kind="timeout", seconds=time_limit)
+    except NotImplementedError as e:
+        named = [f.name for f in traceback.extract_tb(e.__traceback__)[1:]  # after invoke's
+                 if not f.name.startswith("<")]            # not a lambda or comprehension
+        outcome.update(kind="unwritten", who=named[-1] if named else "")
+    except ModuleNotFoundError as e:
+        if (e.name or "").startswith("rnnkit"):
+            outcome.update(kind="missing", module=e.name)
+        else:
+            outcome.update(_error(e))
+    except BaseException as e:  # a student's bug (even SystemExit): report it with its inputs
+        outcome.update(_error(e))
+    return outcome, None
+
+
+def _error(e):
+    return {"kind": "error", "type": type(e).__name__, "message": str(e)[:1000],
+            "line": _where(e)}
+
+
+def explain(name, outcome, args, kwargs):
+    """The message for a call that did not return normally (see :func:`invoke`)."""
+    kind = outcome["kind"]
+    if kind == "timeout":
+        return (f"{name} was stopped after {outcome['seconds']} s: it never finished. Look for a "
+                f"loop whose condition never becomes false (a `while` loop, or a `for` loop over "
+                f"something that keeps growing).")
+    if kind == "unwritten":
+        unwritten = outcome.get("who") or name
+        who = name if unwritten == name else f"{name} calls {unwritten}, which"
+        return (f"{who} is not written yet: it still raises NotImplementedError. Replace the "
+                f"lines `# YOUR CODE HERE` and `raise NotImplementedError()` in {unwritten} "
+                f"with your code.")
+    if kind == "missing":
+        return (f"{name} imports {outcome['module']}, which is switched off while notebooks "
+                f"are graded. This exercise asks you to compute the answer yourself with numpy "
+                f"(and your own functions from earlier in this notebook).")
+    if kind == "lost":
+        return outcome["message"]
+    lines = [f"{name} raised {outcome['type']}: {outcome['message']}",
+             f"  It was called with {_describe_args(outcome.get('params', []), args, kwargs)}.",
+             f"  The error came from this line of your code: {outcome['line']}"
+             if outcome.get("line") else ""]
+    return "\n".join(line for line in lines if line)
+
+
+def _describe_args(names, args, kwargs):
     parts = []
     for i, a in enumerate(args):
         label = names[i] if i < len(names) else f"argument {i + 1}"
@@ -308,9 +199,7 @@ def _where(exc):
             and "/numpy/" not in f.filename]
     if not mine:
         return ""
-    frame = mine[-1]
-    line = (frame.line or "").strip()
-    return f"  The error came from this line of your code: {line}" if line else ""
+    return (mine[-1].line or "").strip()[:300]
 
 
 def _check_tuple(name, result, returns):
@@ -327,6 +216,8 @@ def describe(value):
     """A short description of a value for messages: type, and shape/dtype for arrays."""
     if value is None:
         return "None"
+    if isinstance(value, Opaque):
+        return f"a {value.type_name}"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} ({value.dtype})"
     if isinstance(value, (tuple, list)):
@@ -350,12 +241,12 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
                student's output equals one of them the message names the slip
     nan_hint : sentence added when the output has NaN or inf where the expected has none
     """
-    expected = _asarray(expected)
+    expected = np.asarray(expected)
     where = f" (test case {case})" if case else ""
     if got is None:
         raise WrongAnswer(f"{name} is None{where}: is a `return` line missing?")
     try:
-        got = _asarray(got)
+        got = np.asarray(got)
     except Exception:
         raise WrongAnswer(f"{name} should be an array, got {describe(got)}{where}.") from None
     if got.dtype == object or not (np.issubdtype(got.dtype, np.number)
@@ -372,7 +263,7 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
     if not wrong.any():
         return
     lines = [f"{name} is wrong{where}."]
-    first = tuple(int(i[0]) for i in _nonzero(wrong)) if wrong.ndim else ()
+    first = tuple(int(i[0]) for i in np.nonzero(wrong)) if wrong.ndim else ()
     if first:
         lines.append(f"  First wrong entry: {name}{_index(first)} "
                      f"({_position(first, axes, labels)})")
@@ -384,10 +275,10 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
         else:
             lines.append(f"  {int(wrong.sum())} of {wrong.size} entries are wrong.")
             lines += _axis_summaries(wrong, axes)
-    if nan_hint and not _isfinite(got).all() and _isfinite(expected).all():
+    if nan_hint and not np.isfinite(got).all() and np.isfinite(expected).all():
         lines.append(f"  {name} contains NaN or inf. {nan_hint}")
     for description, alternative in (mistakes or {}).items():
-        alternative = _asarray(alternative)
+        alternative = np.asarray(alternative)
         if alternative.shape == got.shape and not _wrong_mask(got, alternative, atol, rtol).any():
             lines.append(f"  Your result for {name} is exactly what you get if {description}.")
             break
@@ -396,8 +287,8 @@ def check_array(name, got, expected, *, axes, labels=None, case="", atol=1e-8, r
 
 def _wrong_mask(got, expected, atol, rtol):
     with np.errstate(invalid="ignore", over="ignore"):
-        diff = _abs(_subtract(got.astype(float), expected.astype(float)))
-        ok = diff <= atol + rtol * _abs(expected.astype(float))
+        diff = np.abs(np.subtract(got.astype(float), expected.astype(float)))
+        ok = diff <= atol + rtol * np.abs(expected.astype(float))
     return ~ok   # NaN compares False, so a NaN is always wrong
 
 
@@ -439,7 +330,7 @@ def _axis_summaries(wrong, axes):
         if wrong.shape[axis] < 2:
             continue
         others = tuple(a for a in range(wrong.ndim) if a != axis)
-        bad = [int(i) for i in _nonzero(wrong.any(axis=others))[0]]
+        bad = [int(i) for i in np.nonzero(wrong.any(axis=others))[0]]
         if len(bad) == wrong.shape[axis]:
             lines.append(f"  Wrong at every {word}.")
         elif bad[0] > 0 and word.startswith("time"):
