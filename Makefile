@@ -8,12 +8,20 @@ READY  := $(VENV)/.ready
 
 # nbgrader (see nbgrader_config.py). SOLUTIONS is its source directory: point it at a private
 # copy for real grading, e.g. `make grade SOLUTIONS=/path/to/private/solutions`.
+# `make grade` options (README, "Grading"): ASSIGNMENT=ch03 / STUDENT=kim grade only those;
+# JOBS hand-ins at once (default: one per core); CELL_TIMEOUT seconds per cell, SUBMISSION_LIMIT
+# seconds per hand-in, MEMORY megabytes per kernel; SANDBOX=none grades without bubblewrap
+# (unsafe: see the README); FORCE=1 grades everything again.
 SOLUTIONS        ?= solutions
 CELL_TIMEOUT     ?= 30
 SUBMISSION_LIMIT ?= 300
-NBGRADER          = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader
-SOURCE_DIR        = --CourseDirectory.source_directory=$(abspath $(SOLUTIONS))
-ASSIGNMENTS       = $(patsubst $(abspath $(SOLUTIONS))/%/,%,$(wildcard $(abspath $(SOLUTIONS))/*/))
+MEMORY           ?= 2048
+JOBS             ?= 0
+SANDBOX          ?= bwrap
+ASSIGNMENT       ?=
+STUDENT          ?=
+FORCE            ?=
+COURSE_PY         = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python
 
 venv: $(READY)
 
@@ -31,18 +39,17 @@ test: $(READY)
 book: $(READY) assignments
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
-# Student versions of every assignment in $(SOLUTIONS): release/<assignment>/.
+# Student versions of the assignments in $(SOLUTIONS) whose source changed: release/<assignment>/.
 assignments: $(READY)
-	@set -e; for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment $$a --force $(SOURCE_DIR); done
+	@$(COURSE_PY) -m rnnkit.grading.release --source $(abspath $(SOLUTIONS))
 
-# Autograde submitted/<student>/<assignment>/ into autograded/, then grades.csv and feedback/.
+# Grade submitted/<student>/<assignment>/ in sandboxed kernels: autograded/, gradebook.db,
+# feedback/, grades.csv. Exits non-zero when a hand-in could not be graded.
 grade: assignments
-	$(BIN)/python scripts/autograde.py --source $(abspath $(SOLUTIONS)) \
-		--cell-timeout $(CELL_TIMEOUT) --limit $(SUBMISSION_LIMIT)
-	$(NBGRADER) export --to grades.csv
-	@if ls autograded/*/*/*.ipynb >/dev/null 2>&1; then \
-		$(NBGRADER) generate_feedback --assignment='*' --force $(SOURCE_DIR); \
-	else echo "No autograded notebooks: no feedback to generate."; fi
+	@$(COURSE_PY) -m rnnkit.grading.autograde --source $(abspath $(SOLUTIONS)) \
+		--cell-timeout $(CELL_TIMEOUT) --limit $(SUBMISSION_LIMIT) --memory $(MEMORY) \
+		--jobs $(JOBS) --sandbox $(SANDBOX) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
+		$(if $(STUDENT),--student $(STUDENT)) $(if $(FORCE),--force)
 
 # rnnkit's RNN, LSTM and GRU against PyTorch on this CPU: prints a markdown table (a minute or
 # two). Without torch in .venv the PyTorch columns stay empty; torch is never a runtime need.

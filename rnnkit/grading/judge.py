@@ -21,6 +21,7 @@ import json
 import threading
 import time
 import traceback
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -28,6 +29,7 @@ from jupyter_client import BlockingKernelClient
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from nbgrader import utils
 
 from . import checks, sandbox, wire
 
@@ -108,7 +110,7 @@ def sanitize(nb, source):
     for cell in cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-        cell.pop("attachments", None) if cell.cell_type == "code" else None
+            cell.pop("attachments", None)
     out = nbformat.v4.new_notebook(cells=cells, metadata=source.nb.metadata)
     return out, notes
 
@@ -299,7 +301,8 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
     km = sandbox.manager(backend, scratch=scratch, lib=lib, runtime=runtime, memory_mb=memory_mb)
     client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True,
                             allow_errors=True, kernel_name="python3", startup_timeout=60)
-    client.start_new_kernel()
+    log = open(Path(runtime) / "kernel.log", "w+")
+    client.start_new_kernel(stdout=log, stderr=log)
     client.start_new_kernel_client()
     namespace, classes = trusted_namespace(source)
     session = Session(km, classes)
@@ -318,7 +321,8 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
             running.update(since=time.monotonic(), cell=index)
             if is_test(cell):
                 gid = cell.metadata.nbgrader["grade_id"]
-                passed, cell.outputs, detail = run_test(cell.source, namespace)
+                passed, cell.outputs, detail = run_test(source.tests[gid].source, namespace)
+                hide_tests(cell)
                 if detail:
                     result.notes.append(f"the test {gid} itself failed:\n{detail}")
                 result.scores[gid] = float(cell.metadata.nbgrader["points"]) if passed else 0.0
@@ -334,7 +338,12 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
                                      f"({first_line(cell.source)})"
         if session.dead and result.problem is None:
             result.problem = session.dead
+        if session.dead:
+            log.seek(0)
+            result.notes.append("the kernel's last words:\n" + "\n".join(
+                log.read().splitlines()[-15:]))
     finally:
+        log.close()
         stop.set()
         session.close()
         with contextlib.suppress(Exception):
@@ -343,6 +352,22 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
             run_sync(km.shutdown_kernel)(now=True)
     result.seconds = time.monotonic() - start
     return result
+
+
+def hide_tests(cell):
+    """Keep the hidden tests out of the graded notebook (and so of the feedback page): the
+    test cell as released, with its checksum."""
+    kept, hidden = [], False
+    for line in cell.source.splitlines():
+        if line.strip() == "### BEGIN HIDDEN TESTS":
+            hidden = True
+        elif line.strip() == "### END HIDDEN TESTS":
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    cell.source = "\n".join(kept).rstrip() + "\n"
+    if "checksum" in cell.metadata.nbgrader:
+        cell.metadata.nbgrader["checksum"] = utils.compute_checksum(cell)
 
 
 def watch(session, running, start, cell_timeout, limit, stop):
