@@ -21,8 +21,11 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.source_directory = "solutions"
 
-# Late hand-ins (README, "Due dates and late work"): a hand-in is late when the time in its
-# timestamp.txt is after its assignment's due date in the gradebook (`nbgrader db assignment
-# add ch01 --duedate="2027-03-15 23:59:00 Asia/Seoul"`). 'none' records how late it was and
-# takes nothing off; 'zero' takes every point.
+# Due dates and late work (README): a hand-in is late when the time in its timestamp.txt
+# (written by nbgrader's collect, or by you) is after its assignment's due date. make grade
+# puts these dates into the gradebook, e.g.
+#     c.Grading.due_dates = {"ch01": "2027-03-15 23:59:00 +0900"}
+# and applies the penalty: "none" records how late it was and takes nothing off; "zero" takes
+# every point of a late hand-in; the feedback page shows the penalty.
+c.Grading.due_dates = {}
 c.LateSubmissionPlugin.penalty_method = "none"

@@ -57,7 +57,6 @@ def new_course(tmp_path_factory, name, solutions=None):
     for item in ["Makefile", "nbgrader_config.py", "requirements.txt", "pyproject.toml"]:
         shutil.copy2(REPO / item, course / item)
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    shutil.copytree(REPO / "scripts", course / "scripts", ignore=ignore)
     shutil.copytree(REPO / "solutions", solutions or course / "solutions", ignore=ignore)
     make(course, "assignments", timeout=300, **({"SOLUTIONS": solutions} if solutions else {}))
     return course

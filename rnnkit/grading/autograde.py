@@ -91,6 +91,9 @@ class Run:
             if path.is_file():
                 self.sources[folder.name] = judge.Source.read(path)
         self.failed, self.graded, self.problems = [], [], []
+        self.due = {name: utils.parse_utc(text) for name, text in
+                    self.config.get("Grading", {}).get("due_dates", {}).items()}
+        self.penalty = self.config.get("LateSubmissionPlugin", {}).get("penalty_method", "none")
 
     # ------------------------------------------------------------------------------ plan
 
@@ -116,7 +119,8 @@ class Run:
             if path.is_file():
                 digest.update(str(path.name).encode() + path.read_bytes())
         a = self.args
-        digest.update(f"{a.cell_timeout} {a.limit} {a.memory} {a.sandbox}".encode())
+        digest.update(f"{a.cell_timeout} {a.limit} {a.memory} {a.sandbox} {self.penalty} "
+                      f"{self.due.get(assignment)}".encode())
         folder = self.root / "submitted" / student / assignment
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.is_symlink():
@@ -191,6 +195,7 @@ class Run:
             print(f"{skipped} hand-in(s) unchanged since they were last graded: kept as they are.")
         if todo:
             self.backup()
+            self.set_due_dates()
             with tempfile.TemporaryDirectory(prefix="rnnkit-grading-") as work:
                 self.grade_all(todo, Path(work))
         self.export()
@@ -271,8 +276,12 @@ class Run:
                     notebook.late_submission_penalty = min(max(penalty, 0), notebook.score)
             gb.db.commit()
             score = f"{submission.score:g} / {submission.max_score:g} points"
+            late = submission.total_seconds_late
+            penalty = notebook.late_submission_penalty
         self.graded.append((student, assignment))
         line = f"graded {student}/{assignment}: {score} ({outcome['seconds']:.1f} s)"
+        if late > 0:
+            line += f", {late / 3600:.1f} h late" + (f" (penalty {penalty:g})" if penalty else "")
         if outcome["problem"]:
             line += f"; {outcome['problem']}"
             self.problems.append((student, assignment, outcome["problem"]))
@@ -325,6 +334,13 @@ class Run:
             src.backup(dst)
         for old in sorted(folder.glob("gradebook-*.db"))[:-10]:
             old.unlink()
+
+    def set_due_dates(self):
+        """Due dates from nbgrader_config.py (c.Grading.due_dates) into the gradebook."""
+        with Gradebook(self.db) as gb:
+            for assignment in self.sources:
+                if assignment in self.due:
+                    gb.update_or_create_assignment(assignment, duedate=self.due[assignment])
 
     def export(self):
         with Gradebook(self.db) as gb:
