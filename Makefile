@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: venv test book clean assignments grade bench
+.PHONY: venv test book clean assignments grade bench bench-grading
 
 # nbgrader (see nbgrader_config.py). SOLUTIONS is its source directory: point it at a private
 # copy for real grading, e.g. `make grade SOLUTIONS=/path/to/private/solutions`.
@@ -55,6 +55,12 @@ grade: assignments
 # two). Without torch in .venv the PyTorch columns stay empty; torch is never a runtime need.
 bench: $(READY)
 	$(BIN)/python bench/bench.py
+
+# `make grade` beside stock `nbgrader autograde` on the same 40 hand-ins (a few minutes);
+# e.g. `make bench-grading BENCH_ASSIGNMENT=ch08`.
+BENCH_ASSIGNMENT ?= ch01
+bench-grading: $(READY)
+	$(BIN)/python bench/grading.py --assignment $(BENCH_ASSIGNMENT)
 
 clean:
 	rm -rf _build
