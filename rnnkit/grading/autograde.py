@@ -20,6 +20,7 @@ grading could not start (no sandbox, say).
 import argparse
 import concurrent.futures as futures
 import contextlib
+import fcntl
 import hashlib
 import html
 import json
@@ -72,7 +73,15 @@ def main(argv=None):
     if args.sandbox == "none":
         print("WARNING: grading WITHOUT a sandbox (SANDBOX=none): every notebook runs with "
               "your rights and can read or change your files.")
-    return Run(args).run()
+    STATE.mkdir(exist_ok=True)
+    with open(STATE / "lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Another make grade is running in this course: wait for it to finish.",
+                  file=sys.stderr)
+            return 2
+        return Run(args).run()
 
 
 class Run:
@@ -122,9 +131,9 @@ class Run:
         digest.update(f"{a.cell_timeout} {a.limit} {a.memory} {a.sandbox} {self.penalty} "
                       f"{self.due.get(assignment)}".encode())
         folder = self.root / "submitted" / student / assignment
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+        for path in [folder / f"{assignment}.ipynb", folder / "timestamp.txt"]:
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_NOTEBOOK:
+                digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()
 
     def up_to_date(self, student, assignment, fingerprint):
@@ -215,7 +224,6 @@ class Run:
                     self.record_failure(student, assignment, handin, fingerprint)
                     continue
                 task = dict(student=student, assignment=assignment, nb=nbformat.writes(handin),
-                            folder=str(self.root / "submitted" / student / assignment),
                             lib=str(libs[assignment].parent), work=str(work / f"{n}"),
                             settings=vars(self.args))
                 running[pool.submit(grade_one, task, self.sources[assignment])] = \
@@ -369,9 +377,7 @@ def grade_one(task, source):
     try:
         work = Path(task["work"])
         home, runtime = work / "home", work / "run"
-        # the hand-in's own folder, links copied as links (never followed on this side)
-        shutil.copytree(task["folder"], home, symlinks=True,
-                        ignore=lambda d, names: [n for n in names if n.endswith(".ipynb")])
+        home.mkdir(parents=True)        # the sandbox's one writable folder: its notebook only
         runtime.mkdir(mode=0o700)
         settings = task["settings"]
         nb = nbformat.reads(task["nb"], as_version=4)

@@ -14,12 +14,15 @@ but the notebook can read and write whatever the instructor can.
 """
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
+
+from . import redact
 
 LIB = "/grading/lib"          # where the sandbox finds the redacted rnnkit
 HOME = "/home/student"        # the writable folder, the kernel's working directory
@@ -68,36 +71,43 @@ def _system_mounts():
     return args
 
 
-def _python_mounts():
-    """The base interpreter and the virtualenv, read-only, where they are on the host."""
+def _python_mounts(package):
+    """The base interpreter and the virtualenv, read-only, where they are on the host; an
+    rnnkit installed inside them (not in editable mode) is covered by an empty folder."""
     args = []
     for prefix in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
                           sys.prefix}):
         if not prefix.startswith("/usr/"):
             args += ["--ro-bind", prefix, prefix]
+    prefixes = (sys.prefix, sys.base_prefix, "/usr")
+    if any(str(package).startswith(os.path.realpath(p) + "/") for p in prefixes):
+        args += ["--tmpfs", str(package)]
     return args
 
 
 def kernel_spec(backend, *, scratch, lib, runtime, memory_mb):
     """The kernel spec of one sandboxed kernel: argv starts with bwrap (or runs directly)."""
     python = sys.executable
+    # -S and an explicit path: no .pth file runs, so an editable install's finder cannot
+    # lead the kernel to the real rnnkit; the copy from redact comes first
+    packages = ":".join(site.getsitepackages())
     env = {"HOME": HOME, "IPYTHONDIR": f"{HOME}/.ipython", "MPLCONFIGDIR": f"{HOME}/.matplotlib",
-           "PYTHONPATH": LIB, "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
+           "PYTHONPATH": f"{LIB}:{packages}", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
            "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin",
            # one BLAS thread per kernel: make grade runs one kernel per core
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.update({k: os.environ[k] for k in PASSED_ON if k in os.environ})
     # sh stays the kernel's parent: ipykernel quits when its parent is PID 1
-    shell = (f"ulimit -v {int(memory_mb) * 1024} && '{python}' -m ipykernel_launcher "
+    shell = (f"ulimit -v {int(memory_mb) * 1024} && '{python}' -S -m ipykernel_launcher "
              f"-f {{connection_file}}; true")
     if backend == "none":
         env.update(HOME=str(scratch), IPYTHONDIR=f"{scratch}/.ipython",
-                   MPLCONFIGDIR=f"{scratch}/.matplotlib", PYTHONPATH=str(lib))
+                   MPLCONFIGDIR=f"{scratch}/.matplotlib", PYTHONPATH=f"{lib}:{packages}")
         argv = ["/bin/sh", "-c", f"cd '{scratch}' && {shell}"]
     else:
         argv = (["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                  "--cap-drop", "ALL", "--hostname", "grading"]
-                + _system_mounts() + _python_mounts()
+                + _system_mounts() + _python_mounts(redact.PACKAGE)
                 + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                    "--ro-bind", str(lib), LIB, "--bind", str(scratch), HOME,
                    "--bind", str(runtime), str(runtime), "--chdir", HOME, "--clearenv"]

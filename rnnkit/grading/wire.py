@@ -14,6 +14,7 @@ so the kernel sees one object where the grader had one.
 """
 import base64
 import json
+import math
 
 import numpy as np
 
@@ -313,7 +314,7 @@ def _array(tree):
             or not all(isinstance(n, int) and 0 <= n <= MAX_BYTES for n in shape)):
         raise ValueError("malformed array shape")
     raw = base64.b64decode(_string(tree["data"]), validate=True)
-    if len(raw) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+    if len(raw) != math.prod(shape) * dtype.itemsize:
         raise ValueError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
