@@ -26,6 +26,7 @@ import html
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import sqlite3
 import sys
@@ -216,7 +217,9 @@ class Run:
             libs[assignment] = redact.build(self.sources[assignment], work / "lib" / assignment)
         jobs = self.args.jobs or os.cpu_count() or 1
         context = multiprocessing.get_context("fork")
-        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                         initializer=limit_memory,
+                                         initargs=(self.args.memory,)) as pool:
             running = {}
             for n, (student, assignment, fingerprint) in enumerate(todo):
                 handin = self.check_handin(student, assignment)
@@ -231,7 +234,15 @@ class Run:
             feedback = []
             for done in futures.as_completed(running):
                 student, assignment, fingerprint = running[done]
-                outcome = done.result()
+                try:
+                    outcome = done.result()
+                except Exception as e:      # the worker itself died (out of memory, say)
+                    outcome = {"crash": f"{type(e).__name__}: {e}", "died": True}
+                if outcome.get("died"):
+                    self.record_failure(student, assignment, "grading it stopped the grader's "
+                                        "own process (it used too much memory or time)",
+                                        fingerprint, outcome["crash"])
+                    continue
                 if outcome.get("crash"):
                     self.record_failure(student, assignment, "the grader itself failed on this "
                                         "hand-in (see the log above)", None, outcome["crash"])
@@ -390,6 +401,15 @@ def grade_one(task, source):
                 "notes": result.notes, "problem": result.problem, "seconds": result.seconds}
     except Exception:
         return {"crash": traceback.format_exc()}
+
+
+def limit_memory(kernel_mb):
+    """A worker's own address space is capped too: a hand-in that makes it decode or keep
+    too much ends that worker (its hand-in is then reported), not the machine."""
+    cap = (max(kernel_mb, 2048) + 4096) * 2**20
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or hard > cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
 def make_feedback(root, source, assignment, student):

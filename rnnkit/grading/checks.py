@@ -53,6 +53,11 @@ def graded(exercise, builds_on=()):
     _results[exercise] = True
 
 
+class Blocked(BaseException):
+    """Raised by a function a test switched off; a BaseException so `except Exception` in the
+    student's code cannot hide the call."""
+
+
 class _TimeUp(BaseException):
     """Raised by the alarm; a BaseException so that `except Exception` cannot swallow it."""
 
@@ -98,7 +103,7 @@ def need_function(namespace, name):
     return fn
 
 
-def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
+def call(fn, *args, returns=None, time_limit=5, copy_args=True, blocked=None, **kwargs):
     """Call a student's function on copies of the arguments and explain any failure.
 
     ``returns`` names the outputs when the contract asks for a tuple, e.g. ``("h", "cache")``;
@@ -108,14 +113,19 @@ def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
     answer takes milliseconds. ``copy_args=False`` hands over the array arguments themselves,
     for a function whose contract is to change an array in place and put it back (a numerical
     gradient perturbs the very array its loss function reads); the test then checks that
-    array afterwards.
+    array afterwards. ``blocked`` maps names of the notebook's own functions to why this
+    exercise must not use them (a gradient check must not call the backward pass it checks):
+    while fn runs, each of them raises instead, whatever alias reaches it.
     """
     name = getattr(fn, "__name__", "your function")
     if copy_args:
         args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
     remote = getattr(fn, "_grading_invoke", None)
-    outcome, result = (remote or invoke)(fn, list(args), dict(kwargs), time_limit)
+    outcome, result = (remote or invoke)(fn, list(args), dict(kwargs), time_limit,
+                                         blocked=sorted(blocked or ()))
+    if outcome["kind"] == "blocked" and blocked:
+        outcome["why"] = blocked.get(outcome.get("who"), "")
     if outcome["kind"] != "ok":
         raise WrongAnswer(explain(name, outcome, args, kwargs)) from None
     if returns:
@@ -123,19 +133,24 @@ def call(fn, *args, returns=None, time_limit=5, copy_args=True, **kwargs):
     return result
 
 
-def invoke(fn, args, kwargs, time_limit):
+def invoke(fn, args, kwargs, time_limit, blocked=(), namespace=None):
     """Run ``fn(*args, **kwargs)`` here: (outcome, result). The outcome is plain data that says
     how the call ended (and can cross the wire): kind "ok", "timeout", "unwritten" (still
     raises NotImplementedError), "missing" (an rnnkit module that grading switches off) or
-    "error"; and the names of fn's parameters, for messages about its arguments."""
+    "error", "blocked" (it called a function in ``blocked``, names looked up in
+    ``namespace``, by default fn's globals); and the names of fn's parameters, for messages
+    about its arguments."""
     try:
         params = [str(p)[:40] for p in inspect.signature(fn).parameters][:20]
     except (TypeError, ValueError):
         params = []
     outcome = {"kind": "ok", "params": params}
     try:
-        with _time_limit(time_limit):
+        with _switched_off(blocked, getattr(fn, "__globals__", {}) if namespace is None
+                           else namespace), _time_limit(time_limit):
             return outcome, fn(*args, **kwargs)
+    except Blocked as e:
+        outcome.update(kind="blocked", who=str(e))
     except _TimeUp:
         outcome.update(kind="timeout", seconds=time_limit)
     except NotImplementedError as e:
@@ -150,6 +165,27 @@ def invoke(fn, args, kwargs, time_limit):
     except BaseException as e:  # a student's bug (even SystemExit): report it with its inputs
         outcome.update(_error(e))
     return outcome, None
+
+
+@contextlib.contextmanager
+def _switched_off(names, namespace):
+    """Swap the code of the functions ``names`` for one that raises Blocked, so that every
+    alias of them does; put it back afterwards."""
+    saved = []
+    for name in names:
+        fn = namespace.get(name)
+        if inspect.isfunction(fn):
+            # the stub runs with fn's globals: it finds Blocked through an import
+            scope = {}
+            exec(f"def stub(*args, **kwargs):\n    raise __import__({__name__!r}, "
+                 f"fromlist=['Blocked']).Blocked({name!r})\n", scope)
+            saved.append((fn, fn.__code__))
+            fn.__code__ = scope["stub"].__code__
+    try:
+        yield
+    finally:
+        for fn, code in saved:
+            fn.__code__ = code
 
 
 def _error(e):
@@ -176,6 +212,9 @@ def explain(name, outcome, args, kwargs):
                 f"(and your own functions from earlier in this notebook).")
     if kind == "lost":
         return outcome["message"]
+    if kind == "blocked":
+        return (f"{name} called your {outcome.get('who')}, which this exercise must not use. "
+                f"{outcome.get('why', '')}").strip()
     lines = [f"{name} raised {outcome['type']}: {outcome['message']}",
              f"  It was called with {_describe_args(outcome.get('params', []), args, kwargs)}.",
              f"  The error came from this line of your code: {outcome['line']}"

@@ -36,7 +36,9 @@ from nbgrader import utils
 from . import checks, sandbox, wire
 
 GRACE = 10   # seconds a test call may overrun its own limit before the kernel is interrupted
-KINDS = {"ok", "timeout", "unwritten", "missing", "error", "lost", "absent"}
+CELL_OUTPUT = 2 * 2**20      # bytes of output kept per cell; the rest is cut
+ALL_OUTPUT = 200 * 2**20     # bytes a hand-in may print in all before its kernel is stopped
+KINDS = {"ok", "timeout", "unwritten", "missing", "error", "lost", "absent", "blocked"}
 
 
 # ------------------------------------------------------------------------- the source
@@ -193,13 +195,14 @@ class Session:
         found = reply.get("found")
         return found[:200] if isinstance(found, str) else "missing"
 
-    def call(self, name, args, kwargs, time_limit):
+    def call(self, name, args, kwargs, time_limit, blocked=()):
         """Run the notebook's ``name`` in the kernel: (outcome, result), as checks.invoke."""
         if self.dead:
             return lost(f"{name} could not be run: {self.dead}, before this test."), None
         encoder = wire.Encoder(handles=self.handles, classes=self.classes)
         sent = {"op": "call", "name": name, "args": encoder.encode(list(args)),
-                "kwargs": encoder.encode(dict(kwargs)), "time_limit": time_limit}
+                "kwargs": encoder.encode(dict(kwargs)), "time_limit": time_limit,
+                "blocked": [str(b) for b in blocked]}
         known = {n: v for v, n in encoder.memo.values()}
         sent["sync"] = [n for n, v in known.items() if changeable(v, self.classes)]
         reply = self.request(sent, timeout=time_limit + GRACE)
@@ -217,7 +220,7 @@ class Session:
         try:
             result = decoder.decode(reply.get("result"))
             for n, tree in reply.get("after") or []:
-                if n in known:
+                if n in sent["sync"]:       # only the data it was sent, never anything else
                     decoder.update(known[n], tree)
         except (ValueError, KeyError, TypeError, IndexError) as e:
             return lost(f"what {name} returned could not be read: {e}"), None
@@ -266,6 +269,49 @@ def clean(outcome):
     return out
 
 
+class CappedClient(NotebookClient):
+    """nbclient that keeps at most CELL_OUTPUT bytes of output per cell, and stops the
+    kernel of a hand-in that prints more than ALL_OUTPUT in all (a flood would otherwise
+    fill this process's memory and the autograded notebook)."""
+
+    def __init__(self, *args, session=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session, self.total, self.kept = session, 0, {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = sum(len(v) for v in [content.get("text", "")] + list(
+            content.get("data", {}).values()) if isinstance(v, str))
+        self.total += size
+        if self.total > ALL_OUTPUT and self.session is not None:
+            self.session.kill(f"the notebook printed more than {ALL_OUTPUT // 2**20} MB")
+            return None
+        kept = self.kept.get(cell_index, 0)
+        if kept + size > CELL_OUTPUT:
+            if kept <= CELL_OUTPUT:
+                self.kept[cell_index] = CELL_OUTPUT + 1
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr", text=f"[output cut by the grader: more than "
+                    f"{CELL_OUTPUT // 2**20} MB]\n"))
+            return None
+        self.kept[cell_index] = kept + size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def harmless(nb):
+    """No script from a hand-in runs where its feedback page or notebook is opened."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            data.pop("application/javascript", None)
+            if "<script" in str(data.get("text/html", "")).lower():
+                data.pop("text/html")
+            if not data:
+                data["text/plain"] = "[a script output, removed by the grader]"
+
+
 class StudentFunction:
     """Stands in, on the grader's side, for a function the student writes in the notebook."""
 
@@ -279,8 +325,8 @@ class StudentFunction:
     def _grading_probe(self):
         return self.session.probe(self.__name__)
 
-    def _grading_invoke(self, fn, args, kwargs, time_limit):
-        return self.session.call(self.__name__, args, kwargs, time_limit)
+    def _grading_invoke(self, fn, args, kwargs, time_limit, blocked=()):
+        return self.session.call(self.__name__, args, kwargs, time_limit, blocked)
 
     def __call__(self, *args, **kwargs):
         outcome, result = self.session.call(self.__name__, args, kwargs, 5)
@@ -306,13 +352,14 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
     nb, result.notes = sanitize(nb, source)
     result.nb = nb
     km = sandbox.manager(backend, scratch=scratch, lib=lib, runtime=runtime, memory_mb=memory_mb)
-    client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True,
-                            allow_errors=True, kernel_name="python3", startup_timeout=60)
+    client = CappedClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True,
+                          allow_errors=True, kernel_name="python3", startup_timeout=60)
     log = open(Path(runtime) / "kernel.log", "w+")
     client.start_new_kernel(stdout=log, stderr=log)
     client.start_new_kernel_client()
     namespace, classes = trusted_namespace(source)
     session = Session(km, classes)
+    client.session = session
     for name in source.student_names:
         namespace[name] = StudentFunction(name, session)
     running = {"since": time.monotonic()}
@@ -348,8 +395,8 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
             result.problem = session.dead
         if session.dead:
             log.seek(0)
-            result.notes.append("the kernel's last words:\n" + "\n".join(
-                log.read().splitlines()[-15:]))
+            last = log.read()[-3000:].splitlines()[-15:]
+            result.notes.append("the kernel's last words:\n" + "\n".join(map(printable, last)))
     finally:
         log.close()
         stop.set()
@@ -358,8 +405,14 @@ def grade(source, nb, *, lib, scratch, runtime, backend, memory_mb, cell_timeout
             client.kc.stop_channels()
         with contextlib.suppress(Exception):
             run_sync(km.shutdown_kernel)(now=True)
+    harmless(nb)
     result.seconds = time.monotonic() - start
     return result
+
+
+def printable(text):
+    """A line from a hand-in, safe to print on the instructor's terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def hide_tests(cell):

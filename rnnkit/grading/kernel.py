@@ -44,7 +44,8 @@ def _answer(req, namespace):
                            names=namespace.__getitem__)
     args = decoder.decode(req["args"])
     kwargs = decoder.decode(req["kwargs"])
-    outcome, result = checks.invoke(fn, args, kwargs, req["time_limit"])
+    outcome, result = checks.invoke(fn, args, kwargs, req["time_limit"],
+                                    blocked=req.get("blocked", []), namespace=namespace)
     key = len(_kept)
     _kept[key] = result
     sent = {id(v): (v, n) for n, v in decoder.memo.items()}

@@ -88,6 +88,8 @@ def _python_mounts(package):
 def kernel_spec(backend, *, scratch, lib, runtime, memory_mb):
     """The kernel spec of one sandboxed kernel: argv starts with bwrap (or runs directly)."""
     python = sys.executable
+    tmp = Path(runtime) / "tmp"
+    tmp.mkdir(exist_ok=True)
     # -S and an explicit path: no .pth file runs, so an editable install's finder cannot
     # lead the kernel to the real rnnkit; the copy from redact comes first
     packages = ":".join(site.getsitepackages())
@@ -98,7 +100,10 @@ def kernel_spec(backend, *, scratch, lib, runtime, memory_mb):
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.update({k: os.environ[k] for k in PASSED_ON if k in os.environ})
     # sh stays the kernel's parent: ipykernel quits when its parent is PID 1
-    shell = (f"ulimit -v {int(memory_mb) * 1024} && '{python}' -S -m ipykernel_launcher "
+    # -v caps each process's memory, -f the size of each file it writes (1 GB in dash's
+    # 512-byte blocks)
+    shell = (f"ulimit -v {int(memory_mb) * 1024} && ulimit -f {2**21} && "
+             f"'{python}' -S -m ipykernel_launcher "
              f"-f {{connection_file}}; true")
     if backend == "none":
         env.update(HOME=str(scratch), IPYTHONDIR=f"{scratch}/.ipython",
@@ -108,7 +113,9 @@ def kernel_spec(backend, *, scratch, lib, runtime, memory_mb):
         argv = (["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                  "--cap-drop", "ALL", "--hostname", "grading"]
                 + _system_mounts() + _python_mounts(redact.PACKAGE)
-                + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                # /tmp on disk in the scratch folder, not in memory (a tmpfs is not
+                # counted by the memory cap)
+                + ["--proc", "/proc", "--dev", "/dev", "--bind", str(tmp), "/tmp",
                    "--ro-bind", str(lib), LIB, "--bind", str(scratch), HOME,
                    "--bind", str(runtime), str(runtime), "--chdir", HOME, "--clearenv"]
                 + [a for k, v in env.items() for a in ("--setenv", k, v)]

@@ -21,6 +21,7 @@ import numpy as np
 MIME = "application/vnd.rnnkit.grading+json"
 MAX_BYTES = 64 * 2**20      # the most a reply may hold, as JSON text
 MAX_DEPTH = 40              # nesting of containers in one value
+BIT_GENERATORS = {"PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"}
 _DTYPES = {np.dtype(t).str for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
                                      np.uint16, np.uint32, np.uint64, np.float16, np.float32,
                                      np.float64, np.complex64, np.complex128)}
@@ -89,16 +90,18 @@ class Encoder:
             return {"t": "handle", "key": known[1].key, "index": known[1].index}
         if isinstance(getattr(value, "_grading_name", None), str):   # a student function
             return {"t": "name", "v": value._grading_name}
+        if isinstance(value, np.generic):       # before float: np.float64 is a float too
+            if np.dtype(value.dtype).str in _DTYPES:
+                return {"t": "scalar", **_array_fields(np.asarray(value))}
+            return {"t": "opaque", "type": type(value).__name__, "text": ""}
         if value is None or isinstance(value, (bool, str)):
             return {"t": "plain", "v": value}
         if isinstance(value, int):
-            return {"t": "int", "v": str(value)}
+            return {"t": "int", "v": str(int(value))}
         if isinstance(value, float):
-            return {"t": "float", "v": repr(value)}
+            return {"t": "float", "v": repr(float(value))}
         if isinstance(value, complex):
-            return {"t": "complex", "v": [repr(value.real), repr(value.imag)]}
-        if isinstance(value, np.generic) and np.dtype(value.dtype).str in _DTYPES:
-            return {"t": "scalar", **_array_fields(np.asarray(value))}
+            return {"t": "complex", "v": [repr(float(value.real)), repr(float(value.imag))]}
         if isinstance(value, np.dtype):
             return {"t": "dtype", "v": value.str}
         if isinstance(value, type) and issubclass(value, np.generic):
@@ -237,14 +240,11 @@ class Decoder:
             value[:] = new
         elif isinstance(value, np.random.Generator) and isinstance(new, np.random.Generator):
             value.bit_generator.state = new.bit_generator.state
-        elif isinstance(value, dict) and isinstance(new, dict):
-            if type(value) is dict:
-                value.clear()
-                value.update(new)
-            else:                   # an object's attributes
-                vars(value).clear()
-                vars(value).update(new)
-        elif hasattr(value, "__dict__") and isinstance(new, dict):
+        elif type(value) is dict and isinstance(new, dict):
+            value.clear()
+            value.update(new)
+        elif type(value).__name__ in self.classes and type(value) is self.classes[
+                type(value).__name__] and isinstance(new, dict):   # a given class's object
             vars(value).clear()
             vars(value).update({k: v for k, v in new.items() if isinstance(k, str)})
 
@@ -275,6 +275,8 @@ class Decoder:
         if kind == "rng":
             state = self.decode(tree["state"], depth + 1)
             try:
+                if state["bit_generator"] not in BIT_GENERATORS:
+                    raise ValueError("not a bit generator")
                 bits = getattr(np.random, state["bit_generator"])()
                 bits.state = state
             except Exception:
