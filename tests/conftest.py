@@ -1,10 +1,19 @@
-"""Shared test helpers: PyTorch fixtures and comparisons that say where they differ."""
+"""Shared test helpers: PyTorch fixtures and comparisons that say where they differ, and the
+book built once per test session (tests/test_book.py and tests/test_browser.py share it)."""
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# Every assignment solutions/chNN/ is linked from its chapter's page book/chNN_*.md.
+RELEASED = {f"book/{page.stem}": ROOT / "release" / a.name / f"{a.name}.ipynb"
+            for a in sorted((ROOT / "solutions").iterdir()) if a.is_dir()
+            for page in (ROOT / "book").glob(f"{a.name}_*.md")}
 
 
 def load_torch_fixture(name):
@@ -26,3 +35,34 @@ def assert_close(name, got, expected, atol=1e-10):
         f"{name}[{', '.join(str(int(i)) for i in worst)}]: got {got[worst]!r}, expected {expected[worst]!r} "
         f"(max abs error {err[worst]:.3e} > {atol:.0e})"
     )
+
+
+def source_of(released):
+    """The instructor's source notebook that release/<a>/<a>.ipynb is generated from."""
+    return ROOT / "solutions" / released.parent.name / released.name
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory):
+    """Build the book once per session into a temporary folder; returns its _build/ folder."""
+    # The chapters link their student notebooks for download: (re)build any missing one or
+    # any older than its source, so a local edit to solutions/ is what the book delivers.
+    stale = [notebook for notebook in RELEASED.values() if not notebook.exists()
+             or notebook.stat().st_mtime < source_of(notebook).stat().st_mtime]
+    if stale:
+        # -o: this test already runs inside the venv, so never rebuild it first.
+        made = subprocess.run(["make", "-o", ".venv/.ready", "assignments"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=900)
+        assert made.returncode == 0 and all(n.exists() for n in stale), (
+            f"`make assignments` did not produce {stale}:\n{made.stdout[-3000:]}"
+            f"\n{made.stderr[-3000:]}")
+    out = tmp_path_factory.mktemp("book")
+    built = subprocess.run(
+        [BIN / "jupyter-book", "build", ROOT, "--path-output", out, "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=900)
+    log = built.stdout + built.stderr
+    problems = "\n".join(line for line in log.splitlines()
+                         if ("WARNING" in line or "ERROR" in line) and "IPKernelApp" not in line)
+    status = built.returncode
+    assert status == 0, f"jupyter-book build failed ({status}):\n{problems or log[-5000:]}"
+    return out / "_build"

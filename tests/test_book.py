@@ -2,8 +2,6 @@
 in _toc.yml has its executed outputs and its .ipynb download, no solution or hidden test
 reaches the output, and every chapter has the sections the syllabus requires."""
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
@@ -11,13 +9,10 @@ import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+# `book`, the fixture that builds the book once per test session, is in conftest.py.
+from conftest import RELEASED
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-# Every assignment solutions/chNN/ is linked from its chapter's page book/chNN_*.md.
-RELEASED = {f"book/{page.stem}": ROOT / "release" / a.name / f"{a.name}.ipynb"
-            for a in sorted((ROOT / "solutions").iterdir()) if a.is_dir()
-            for page in (ROOT / "book").glob(f"{a.name}_*.md")}
 
 # The section headings each chapter page must have, one per syllabus bullet, in syllabus
 # order (see the course syllabus). Chapter writers add their chapter's entry.
@@ -157,37 +152,6 @@ def squash(text):
     return " ".join(text.split())
 
 
-def source_of(released):
-    """The instructor's source notebook that release/<a>/<a>.ipynb is generated from."""
-    return ROOT / "solutions" / released.parent.name / released.name
-
-
-@pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    """Build the book once into a temporary folder; returns the folder holding _build/."""
-    # The chapters link their student notebooks for download: (re)build any missing one or
-    # any older than its source, so a local edit to solutions/ is what the book delivers.
-    stale = [notebook for notebook in RELEASED.values() if not notebook.exists()
-             or notebook.stat().st_mtime < source_of(notebook).stat().st_mtime]
-    if stale:
-        # -o: this test already runs inside the venv, so never rebuild it first.
-        made = subprocess.run(["make", "-o", ".venv/.ready", "assignments"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=900)
-        assert made.returncode == 0 and all(n.exists() for n in stale), (
-            f"`make assignments` did not produce {stale}:\n{made.stdout[-3000:]}"
-            f"\n{made.stderr[-3000:]}")
-    out = tmp_path_factory.mktemp("book")
-    built = subprocess.run(
-        [BIN / "jupyter-book", "build", ROOT, "--path-output", out, "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=900)
-    log = built.stdout + built.stderr
-    problems = "\n".join(line for line in log.splitlines()
-                         if ("WARNING" in line or "ERROR" in line) and "IPKernelApp" not in line)
-    status = built.returncode
-    assert status == 0, f"jupyter-book build failed ({status}):\n{problems or log[-5000:]}"
-    return out / "_build"
-
-
 def page_html(book, page):
     path = book / "html" / f"{page}.html"
     assert path.exists(), f"{page} is in _toc.yml but {path} was not built"
@@ -286,3 +250,29 @@ def test_every_chapter_has_its_syllabus_sections(book):
                     for h in soup.find_all(["h1", "h2", "h3", "h4"])}
         absent = [h for h in required if h not in headings]
         assert not absent, f"{page} lacks the sections {absent}; it has {sorted(headings)}"
+
+
+# A resource a page loads by itself (not a link the reader follows) named by a URL off disk.
+OUTSIDE = re.compile(r"^(https?:)?//", re.I)
+CSS_OUTSIDE = re.compile(r"""@import\s+(url\()?\s*['"]?(https?:)?//|url\(\s*['"]?(https?:)?//""", re.I)
+
+
+def test_no_page_loads_anything_from_outside_the_book(book):
+    """Offline readers get the whole book: scripts, styles, fonts and images are all local."""
+    html = book / "html"
+    outside = []
+    for path in sorted(html.rglob("*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        resources = [t.get("src") for t in soup.find_all(["script", "img", "iframe", "source",
+                                                          "audio", "video", "embed"])]
+        resources += [t.get("href") for t in soup.find_all("link")
+                      if not {"canonical", "alternate"} & set(t.get("rel") or [])]
+        resources += [t.get("style", "") for t in soup.find_all(style=True)]
+        for style in soup.find_all("style"):
+            resources += [m.group(0) for m in CSS_OUTSIDE.finditer(style.get_text())]
+        outside += [f"{path.relative_to(html)}: {r}" for r in resources
+                    if r and (OUTSIDE.match(r) or CSS_OUTSIDE.search(r))]
+    for path in sorted(html.rglob("*.css")):
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        outside += [f"{path.relative_to(html)}: {m.group(0)}" for m in CSS_OUTSIDE.finditer(text)]
+    assert not outside, f"the book loads resources from outside itself: {outside[:20]}"
