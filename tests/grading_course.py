@@ -1,9 +1,11 @@
-"""A temporary copy of the course, driven through its Makefile and the real nbgrader commands.
+"""A temporary copy of the course, driven through its Makefile: `make assignments` (nbgrader's
+release) and `make grade` (rnnkit.grading.autograde, which records in nbgrader's gradebook).
 
-Shared by test_grading.py (chapter 1's assignment in depth) and test_assignments.py (every
-assignment): making a course, building submissions from the instructor's and the released
-notebooks, one `make grade` run over all of them, and reading back scores and feedback.
-Notebooks follow nbgrader's layout with one notebook per assignment, <assignment>/<assignment>.ipynb.
+Shared by the test_grading*.py files (chapter 1's assignment in depth, cheating, regrading)
+and test_assignments.py (every assignment): making a course, building submissions from the
+instructor's and the released notebooks, one `make grade` run over all of them, and reading
+back scores and feedback. Notebooks follow nbgrader's layout with one notebook per
+assignment, <assignment>/<assignment>.ipynb.
 """
 import copy
 import csv
@@ -31,20 +33,33 @@ def gradebook(course):
     return Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="")
 
 
-def make(course, target, timeout, **variables):
+def make(course, target, timeout, status=0, env=None, **variables):
     """Run a Makefile target of the temporary course with this test run's virtualenv.
 
-    `-o` keeps make from ever rebuilding the (shared) virtualenv.
+    `status` is the exit status the target's command must end with: make itself then exits
+    with 0, or with 2 after reporting "Error <status>" (`make grade` ends with 1 when a
+    hand-in could not be graded, 2 when grading could not start). `env` replaces the
+    environment. Returns make's standard output and the seconds it took; `make_result` also
+    gives the whole CompletedProcess. `-o` keeps make from ever rebuilding the (shared)
+    virtualenv.
     """
+    result, elapsed = make_result(course, target, timeout, env=env, **variables)
+    where = f"make {target} {variables}:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    if status == 0:
+        assert result.returncode == 0, f"failed: {where}"
+    else:
+        assert result.returncode == 2 and f"Error {status}" in result.stderr, \
+            f"expected the command to end with status {status}: {where}"
+    return result.stdout, elapsed
+
+
+def make_result(course, target, timeout, env=None, **variables):
     ready = VENV / ".ready"
-    cmd = ["make", "-C", str(course), "-o", str(ready), target, f"VENV={VENV}"]
+    cmd = [shutil.which("make"), "-C", str(course), "-o", str(ready), target, f"VENV={VENV}"]
     cmd += [f"{k}={v}" for k, v in variables.items()]
     start = time.monotonic()
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    elapsed = time.monotonic() - start
-    assert result.returncode == 0, f"make {target} failed:\n{result.stdout[-5000:]}\n" \
-                                   f"{result.stderr[-5000:]}"
-    return result.stdout, elapsed
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return result, time.monotonic() - start
 
 
 def new_course(tmp_path_factory, name, solutions=None):
@@ -102,14 +117,21 @@ def points(nb):
 
 # ------------------------------------------------------------------ the grading run
 
-def grade(course, handins, assignment=None, timeout=900, **variables):
-    """Hand in every notebook of `handins` ({(assignment, student): notebook}), run
-    `make grade` with the make `variables`, and return what it left behind."""
+def hand_in(course, handins):
+    """Write every notebook of `handins` ({(assignment, student): notebook}) where nbgrader
+    collects it: submitted/<student>/<assignment>/<assignment>.ipynb."""
     for (name, student), nb in handins.items():
         folder = course / "submitted" / student / name
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / f"{name}.ipynb")
-    output, elapsed = make(course, "grade", timeout=timeout, **variables)
+
+
+def grade(course, handins, assignment=None, timeout=900, status=0, **variables):
+    """Hand in every notebook of `handins` ({(assignment, student): notebook}), run
+    `make grade` with the make `variables` (expecting exit `status`, see make), and return
+    what it left behind."""
+    hand_in(course, handins)
+    output, elapsed = make(course, "grade", timeout=timeout, status=status, **variables)
     return Graded(course, output, elapsed, assignment)
 
 

@@ -138,7 +138,8 @@ class Run:
         return digest.hexdigest()
 
     def up_to_date(self, student, assignment, fingerprint):
-        if self.args.force or self.state.get(f"{student}/{assignment}") != fingerprint:
+        if self.args.force or self.recorded(student, assignment).get("fingerprint") != \
+                fingerprint:
             return False
         if not (self.root / "feedback" / student / assignment).is_dir():
             return False
@@ -198,6 +199,9 @@ class Run:
                 continue
             fingerprint = self.fingerprint(student, assignment)
             if self.up_to_date(student, assignment, fingerprint):
+                failed = self.recorded(student, assignment).get("failed")
+                if failed:      # still ungradable: listed again, and the run says so
+                    self.failed.append((student, assignment, failed + " (unchanged)"))
                 continue
             todo.append((student, assignment, fingerprint))
         skipped = len(subs) - len(todo)
@@ -334,10 +338,14 @@ class Run:
             f"automatically</h1><p>{html.escape(reason[:1].upper() + reason[1:])}.</p><p>It "
             f"scores 0 for now; your instructor will look at it by hand.</p></body></html>\n")
         if fingerprint:      # the same hand-in would fail the same way: not tried again
-            self.remember(student, assignment, fingerprint)
+            self.remember(student, assignment, fingerprint, failed=reason)
 
-    def remember(self, student, assignment, fingerprint):
-        self.state[f"{student}/{assignment}"] = fingerprint
+    def recorded(self, student, assignment):
+        entry = self.state.get(f"{student}/{assignment}")
+        return entry if isinstance(entry, dict) else {}
+
+    def remember(self, student, assignment, fingerprint, failed=None):
+        self.state[f"{student}/{assignment}"] = {"fingerprint": fingerprint, "failed": failed}
         write_json(self.state_file, self.state)
 
     def backup(self):

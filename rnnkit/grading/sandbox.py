@@ -117,7 +117,9 @@ def kernel_spec(backend, *, scratch, lib, runtime, memory_mb):
                 # counted by the memory cap)
                 + ["--proc", "/proc", "--dev", "/dev", "--bind", str(tmp), "/tmp",
                    "--ro-bind", str(lib), LIB, "--bind", str(scratch), HOME,
-                   "--bind", str(runtime), str(runtime), "--chdir", HOME, "--clearenv"]
+                   "--bind", str(runtime), str(runtime),
+                   # the root itself is a tmpfs, which the memory cap does not count
+                   "--remount-ro", "/", "--chdir", HOME, "--clearenv"]
                 + [a for k, v in env.items() for a in ("--setenv", k, v)]
                 + ["/bin/sh", "-c", shell])
     return KernelSpec(argv=argv, env=env if backend == "none" else {},
