@@ -2,7 +2,7 @@
 that explains vanishing and exploding gradients (chapter 3).
 
 For one example, h_{k+1} = φ(z_k) with z_k = b + W h_k + U x_{k+1}. Written the way the
-lecture and the book write it, in column (denominator) layout,
+lecture "통계적 이해 11강" and the book write it, in column (denominator) layout,
 
     ∂h_{k+1}/∂h_k = Wᵀ · diag[φ'(z_k)],   entry [j, i] = ∂h_{k+1,i} / ∂h_{k,j},
 
@@ -14,7 +14,7 @@ and the product over a span keeps the formula's left-to-right order:
 
 (rnn_backward does the same in row form, dh_prev = (dh ⊙ φ') W, for a whole batch.)
 Norms are spectral norms, ‖A‖ = largest singular value, so ‖J_k‖ ≤ ‖W‖ · max|φ'| = γ_w γ_h and
-a product of m Jacobians has norm at most (γ_w γ_h)^m.
+a product of m Jacobians has norm at most (γ_w γ_h)^m = gradient_bound(W, φ, m).
 """
 import numpy as np
 
@@ -86,20 +86,24 @@ def gamma_h(activation):
     return _ACTIVATIONS[activation][2]
 
 
-def gradient_bound(W, activation, distance):
-    """(γ_w γ_h)^(distance − 1), the lecture's bound on the gradient's norm ``distance`` steps back.
+def gradient_bound(W, activation, steps):
+    """(γ_w γ_h)^steps, a bound on ‖∂h_s/∂h_t‖ with steps = s − t.
 
-    W : (H, H); activation : "tanh", "sigmoid" or "relu"; distance : int ≥ 1.
+    W : (H, H); activation : "tanh", "sigmoid" or "relu"; steps : int ≥ 0.
+    Returns a Python float.
 
-    Each step Jacobian has ‖J_k‖ ≤ γ_w γ_h, so this bounds the norm of a product of
-    distance − 1 of them. Mind the count: ∂h_s/∂h_t = Π_{k=t}^{s−1} J_k has s − t factors,
-    so its norm is at most (γ_w γ_h)^(s − t) = gradient_bound(W, activation, s − t + 1).
-    The lecture writes (γ_w γ_h)^(s−t−1) for it, which still holds when γ_w γ_h ≤ 1 (the
-    vanishing case) but can fail when γ_w γ_h > 1.
+    steps counts step Jacobians, not states: ∂h_s/∂h_t = Π_{k=t}^{s−1} ∂h_{k+1}/∂h_k has
+    s − t factors, each with ‖∂h_{k+1}/∂h_k‖ ≤ ‖W‖ · max|φ'| = γ_w γ_h, so
+
+        ‖∂h_s/∂h_t‖ ≤ (γ_w γ_h)^(s − t) = gradient_bound(W, activation, s − t),
+
+    and gradient_bound(W, activation, 0) = 1 (∂h_t/∂h_t is the identity). Lecture
+    "통계적 이해 11강" writes the exponent as s − t − 1, one factor short: that still holds when
+    γ_w γ_h ≤ 1 (the vanishing case) but can fail when γ_w γ_h > 1.
     """
-    if isinstance(distance, bool) or not isinstance(distance, (int, np.integer)) or distance < 1:
-        raise ValueError(f"distance must be an integer ≥ 1, got {distance!r}")
-    return (gamma_w(W) * gamma_h(activation)) ** (int(distance) - 1)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer ≥ 0, got {steps!r}")
+    return float((gamma_w(W) * gamma_h(activation)) ** int(steps))
 
 
 def preactivations(x, h0, U, W, b, activation="tanh"):

@@ -354,3 +354,50 @@ def test_search_finds_a_word_of_the_book(book, offline):
     found = {str(Path(unquote(urlsplit(h).path)).relative_to((book / "html").resolve()))
              for h in hits if h.startswith("file:")}
     assert expected in found, f"searching for {word!r} finds {sorted(found)}, not {expected}"
+
+
+# The slider explorers (rnnkit.explorer) of the HTML book: each answers its controls offline.
+EXPLORER_PAGES = {"book/ch03_vanishing.html": 1, "book/ch06_lstm.html": 1,
+                  "book/ch08_applications.html": 1}
+
+# Moves each control of every explorer on the page, one at a time from the page's initial
+# choice, to its other end, as a reader would; reports what was shown before and after (the
+# frame and the text under it), then moves the control back.
+MOVE_CONTROLS = r"""() => [...document.querySelectorAll(".rnnkit-explorer")].map(root => {
+    const img = root.querySelector("img"), pre = root.querySelector("pre.explorer-text");
+    const shown = () => [img.dataset.frame, img.src, pre ? pre.textContent : ""];
+    const move = (control, value) => {
+        control.value = String(value);
+        control.dispatchEvent(new Event("input", {bubbles: true}));
+    };
+    return [...root.querySelectorAll("[data-control]")].map(control => {
+        const start = Number(control.value), before = shown();
+        const last = control.tagName === "SELECT" ? control.options.length - 1
+                                                  : Number(control.max);
+        move(control, start === last ? 0 : last);
+        const after = shown();
+        move(control, start);
+        return {control: control.dataset.control, frames: [before[0], after[0]],
+                changed: before[1] !== after[1] || before[2] !== after[2],
+                restored: shown()[1] === before[1]};
+    });
+})"""
+
+
+@pytest.mark.parametrize("page", sorted(EXPLORER_PAGES))
+def test_explorers_respond_to_their_controls_offline(book, offline, page):
+    tab = offline.new_page()
+    errors = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        tab.goto((book / "html" / page).as_uri(), wait_until="load")
+        moves = tab.evaluate(MOVE_CONTROLS)
+    finally:
+        tab.close()
+    assert not errors, f"{page}: the explorer's script fails: {errors}"
+    assert len(moves) == EXPLORER_PAGES[page], f"{page} shows {len(moves)} explorers"
+    for controls in moves:
+        assert controls, f"{page}: an explorer without controls"
+        for move in controls:
+            assert move["changed"] and move["restored"], (
+                f"{page}: moving {move['control']} does not change what is shown: {move}")

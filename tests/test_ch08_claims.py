@@ -5,13 +5,19 @@ too slow for the book build, and nothing else would notice when a change to rnnk
 false. These tests rerun exactly those experiments with the page's settings and assert each
 claim in the form the prose words it:
 
-- "Many-to-one" and answer 4: the plain RNN classifier over four seeds of its initial
-  weights, on sequences of 32 and 64 steps, against the GRU;
+- "Many-to-one" and answer 4: the plain RNN classifier over twelve seeds of its initial
+  weights and the GRU over eight, on sequences of 32 and 64 steps;
 - "RNN, LSTM and GRU as the lag grows" and answer 5: the adding problem with 2,000 updates
   instead of 250, and the LSTM's forget-gate bias started at 1 instead of 0.
 
 A failure names the paragraph and the claim and says what the run gave: correct the page to
 the new result (and this file with it).
+
+Which seed gives which accuracy depends on floating-point details: the same run ends at 70% or
+at 99% with OpenBLAS's SkylakeX, Haswell or Sandybridge kernel (OPENBLAS_CORETYPE). So the
+prose and these tests state only what holds over the seeds (counts, medians, extremes), with
+margin under each of those kernels with 1 and 2 threads; .ci/run reruns this file under all
+six (OPENBLAS_CORETYPE=Haswell, Sandybridge, SkylakeX × OPENBLAS_NUM_THREADS=1, 2).
 """
 import ast
 from pathlib import Path
@@ -32,7 +38,9 @@ CLASSIFIER = "section 'Many-to-one', the paragraph after the accuracy-by-step fi
 COMPARISON = "section 'RNN, LSTM and GRU as the lag grows', the paragraph after the table"
 ANSWER_4 = "Answers, 4 (the plain RNN classifier)"
 ANSWER_5 = "Answers, 5 (the forget-gate bias)"
-SEEDS = (1, 2, 3, 4)          # the classifier's initial weights: "seeds 1 to 4" (answer 4)
+# The classifier's initial weights: "twelve seeds" of the plain RNN, "eight" of the GRU (whose
+# runs are four times slower), 1 to 12 and 1 to 8.
+SEEDS = {"rnn": range(1, 13), "gru": range(1, 9)}
 
 
 def broken(where, claim, got):
@@ -69,35 +77,49 @@ def classifier_accuracy(cell, seed, length):
 
 @pytest.fixture(scope="module")
 def accuracies():
-    """accuracies[cell, length]: the test accuracy for each of SEEDS, in that order."""
-    return {(cell, length): [classifier_accuracy(cell, seed, length) for seed in SEEDS]
+    """accuracies[cell, length]: the test accuracy for each of SEEDS[cell], in that order."""
+    return {(cell, length): [classifier_accuracy(cell, seed, length) for seed in SEEDS[cell]]
             for cell in ("rnn", "gru") for length in (32, 64)}
+
+
+def spread(accuracies, length):
+    rnn, gru = accuracies["rnn", length], accuracies["gru", length]
+    return (f"with {length} steps plain RNN {percents(rnn)} (seeds 1 to {len(rnn)}), "
+            f"GRU {percents(gru)} (seeds 1 to {len(gru)})")
+
+
+AT_CHANCE = 0.40    # "never left chance": 1/3 for three classes, and a little noise
 
 
 def test_classifier_rnn_spread_and_gru_every_time(accuracies):
     rnn, gru = accuracies["rnn", 32], accuracies["gru", 32]
-    got = f"plain RNN {percents(rnn)}, GRU {percents(gru)} (seeds 1 to 4)"
-    assert 0.65 <= min(rnn) <= 0.75 and max(rnn) >= 0.97, broken(
-        CLASSIFIER, "over four seeds of the initial weights we saw it [the plain RNN] end "
-        "anywhere between about 70% and 100%", got)
-    assert min(gru) >= 0.995, broken(CLASSIFIER, "where the GRU reached 100% every time", got)
-    assert max(rnn) >= 0.99 and 0.5 < min(rnn) < 0.9, broken(
-        ANSWER_4, "some runs of the plain RNN find a solution within 300 updates, others are "
-                  "still partway there", got)
+    got = spread(accuracies, 32)
+    assert sum(a >= 0.90 for a in rnn) > len(rnn) / 2, broken(
+        CLASSIFIER, "over twelve seeds of the initial weights most of its [the plain RNN's] "
+                    "runs ended at 90% or more", got)
+    assert any(AT_CHANCE <= a < 0.90 for a in rnn), broken(
+        CLASSIFIER, "but some stopped partway", got)
+    assert 1 <= sum(a < AT_CHANCE for a in rnn) <= len(rnn) / 3, broken(
+        CLASSIFIER, "and a few never left chance", got)
+    assert min(gru) >= 0.99, broken(
+        CLASSIFIER, "where the GRU reached 99% or more with each of eight seeds", got)
+    assert max(rnn) >= 0.99, broken(
+        ANSWER_4, "some runs of the plain RNN find a solution within 300 updates", got)
 
 
 def test_classifier_on_64_steps(accuracies):
     rnn, gru = accuracies["rnn", 64], accuracies["gru", 64]
-    got = f"plain RNN {percents(rnn)}, GRU {percents(gru)} (seeds 1 to 4)"
-    assert min(gru) >= 0.985, broken(ANSWER_4, "With 64 steps the GRU still reached 99 to 100%",
-                                     got)
-    at_chance, *learnt = sorted(rnn)
-    assert at_chance < 0.40 and np.allclose(learnt, [0.66, 0.98, 1.00], atol=0.01), broken(
-        ANSWER_4, "the plain RNN ended at 66%, 98% and 100% with three seeds and stayed at "
-                  "chance with the fourth", got)
-    assert min(rnn) < min(accuracies["rnn", 32]), broken(
-        ANSWER_4, "in our runs it [the longer sequence] made the plain RNN's training less "
-                  "reliable", f"{got}; with 32 steps {percents(accuracies['rnn', 32])}")
+    got = f"{spread(accuracies, 64)}; {spread(accuracies, 32)}"
+    assert np.median(gru) >= 0.99 and sum(a >= 0.95 for a in gru) >= len(gru) - 2, broken(
+        ANSWER_4, "With 64 steps the GRU's median stayed at 99 to 100%, though a run can stop "
+                  "short (at least six of its eight ended at 95% or more)", got)
+    rnn32 = accuracies["rnn", 32]
+    assert np.median(rnn32) >= 0.90 > np.median(rnn), broken(
+        ANSWER_4, "the plain RNN's median fell from above 90% with 32 steps to below 90%", got)
+    assert sum(a >= 0.90 for a in rnn) < sum(a >= 0.90 for a in rnn32), broken(
+        ANSWER_4, "fewer of its runs ended at 90% or more", got)
+    assert sum(a < AT_CHANCE for a in rnn) >= 1, broken(
+        ANSWER_4, "and some never left chance", got)
 
 
 # ---------------------------------------------------------------------------------------

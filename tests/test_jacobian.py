@@ -105,8 +105,10 @@ def test_gammas():
     W = np.diag([3.0, -5.0, 0.5])
     assert gamma_w(W) == pytest.approx(5.0, rel=1e-14)
     assert (gamma_h("tanh"), gamma_h("sigmoid"), gamma_h("relu")) == (1.0, 0.25, 1.0)
-    assert gradient_bound(W, "sigmoid", 3) == pytest.approx(1.25 ** 2, rel=1e-14)
-    assert gradient_bound(W, "tanh", 1) == 1.0
+    assert gradient_bound(W, "sigmoid", 2) == pytest.approx(1.25 ** 2, rel=1e-14)
+    assert gradient_bound(W, "tanh", 1) == pytest.approx(5.0, rel=1e-14)   # one step Jacobian
+    assert gradient_bound(W, "tanh", 0) == 1.0                              # ∂h_t/∂h_t = I
+    assert type(gradient_bound(W, "relu", np.int64(3))) is float
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
@@ -117,8 +119,8 @@ def test_the_bound_holds_on_many_random_cases(activation):
         W = rng.normal(size=(H, H)) * rng.uniform(0.05, 3.0)     # both sides of γ_w γ_h = 1
         zs = rng.normal(size=(int(rng.integers(1, 12)), H)) * rng.uniform(0.1, 4.0)
         for m, norm in enumerate(product_norms(W, zs, activation), start=1):
-            # a product of m step Jacobians: m = distance − 1 factors
-            assert norm <= gradient_bound(W, activation, m + 1) * (1 + 1e-12), (case, m)
+            # ∂h_s/∂h_t with s − t = m: a product of m step Jacobians, steps = m
+            assert norm <= gradient_bound(W, activation, m) * (1 + 1e-12), (case, m)
         J = step_jacobian(W, zs[0], activation)
         assert np.linalg.norm(J, 2) <= gamma_w(W) * gamma_h(activation) * (1 + 1e-12)
 
@@ -129,8 +131,11 @@ def test_the_bound_is_reached_and_the_lectures_exponent_is_one_short_when_it_exc
     zs = np.ones((5, 4))                               # relu' = 1 everywhere
     norms = product_norms(W, zs, "relu")
     assert_close("‖Π of m Jacobians‖", norms, 1.5 ** np.arange(1, 6), atol=1e-12)
-    # (γ_w γ_h)^(s−t−1) for the s − t = m factors of Π_{k=t}^{s−1} would be 1.5^(m−1) < 1.5^m
-    assert norms[2] > gradient_bound(W, "relu", 3)
+    # the bound with steps = s − t is reached exactly: 1.5^m for m factors
+    assert_close("gradient_bound(W, relu, m)", norms,
+                 [gradient_bound(W, "relu", m) for m in range(1, 6)], atol=1e-12)
+    # the lecture's (γ_w γ_h)^(s−t−1) for the s − t = m factors of Π_{k=t}^{s−1} is 1.5^(m−1) < 1.5^m
+    assert norms[2] > gradient_bound(W, "relu", 3 - 1)
 
 
 @pytest.mark.parametrize("call, message", [
@@ -139,8 +144,9 @@ def test_the_bound_is_reached_and_the_lectures_exponent_is_one_short_when_it_exc
     (lambda: step_jacobian(np.ones((3, 2)), np.zeros(3)), r"W has shape \(3, 2\)"),
     (lambda: step_jacobian(np.eye(3), np.zeros(3), "gelu"),
      r"activation must be one of \['relu', 'sigmoid', 'tanh'\], got 'gelu'"),
-    (lambda: gradient_bound(np.eye(3), "tanh", 0), r"distance must be an integer ≥ 1, got 0"),
-    (lambda: gradient_bound(np.eye(3), "tanh", 2.0), r"distance must be an integer ≥ 1, got 2.0"),
+    (lambda: gradient_bound(np.eye(3), "tanh", -1), r"steps must be an integer ≥ 0, got -1"),
+    (lambda: gradient_bound(np.eye(3), "tanh", 2.0), r"steps must be an integer ≥ 0, got 2.0"),
+    (lambda: gradient_bound(np.eye(3), "tanh", True), r"steps must be an integer ≥ 0, got True"),
     (lambda: gamma_h(["tanh"]), r"activation must be one of"),
     (lambda: product_norms(np.eye(3), np.zeros((5, 2))), r"zs has shape \(5, 2\) but W has shape"),
     (lambda: preactivations(np.zeros((4, 2)), np.zeros(3), np.zeros((3, 3)), np.eye(3), np.zeros(3)),

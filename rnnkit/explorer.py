@@ -1,0 +1,167 @@
+"""Slider explorers that work in the HTML book, with no kernel and no network.
+
+A live ``ipywidgets.interact`` needs a running kernel, so in the built book it shows nothing.
+``frame_explorer`` calls the same drawing function once for every combination of a few control
+values while the book is built, keeps each figure as a PNG (and whatever the function
+printed), and returns one self-contained piece of HTML: the controls (a range input for a list
+of numbers, a menu for a list of names), the frame for the current choice, and a few lines of
+inline JavaScript that show another frame when a control moves. Nothing is loaded from
+anywhere: every frame is a ``data:`` URL inside the page.
+
+    frame_explorer(draw_decay, {"gamma_w_target": [0.5, 1.0, 1.5], "activation": ["tanh", "relu"]},
+                   labels={"gamma_w_target": "γ_w"})
+
+``draw`` is the function the notebook's ``interact`` drives: it draws one matplotlib figure
+and may call ``plt.show()`` and ``print``; both are captured here instead of displayed.
+"""
+import base64
+import html
+import io
+import itertools
+import json
+import uuid
+from contextlib import redirect_stdout
+from unittest import mock
+
+# The controls and the frame, laid out by the page's own styles; the classes are what the
+# browser test looks for.
+_STYLE = """<style>
+.rnnkit-explorer {margin: 1em 0; padding: .5em; border: 1px solid #ccc; border-radius: 4px}
+.rnnkit-explorer .explorer-controls {display: flex; flex-wrap: wrap; gap: .4em 1.5em;
+  align-items: center; font-size: .9em}
+.rnnkit-explorer label {display: flex; align-items: center; gap: .4em; margin: 0}
+.rnnkit-explorer output {min-width: 3.5em; font-family: monospace}
+.rnnkit-explorer img {max-width: 100%; height: auto; display: block; margin-top: .4em}
+.rnnkit-explorer pre.explorer-text {white-space: pre-wrap; margin: .4em 0 0}
+</style>"""
+
+# Reads every control's index, picks the frame of that combination (row-major over the
+# controls, as ``itertools.product`` made them) and shows it.
+_SCRIPT = """<script>
+(function () {
+  var root = document.getElementById(%(id)s);
+  var frames = %(frames)s, texts = %(texts)s, sizes = %(sizes)s, values = %(values)s;
+  var controls = root.querySelectorAll("[data-control]");
+  var img = root.querySelector("img"), pre = root.querySelector("pre.explorer-text");
+  function show() {
+    var index = 0;
+    controls.forEach(function (control, k) {
+      var i = Number(control.value);
+      index = index * sizes[k] + i;
+      var out = root.querySelector('output[data-for="' + k + '"]');
+      if (out) out.textContent = values[k][i];
+    });
+    img.src = "data:image/png;base64," + frames[index];
+    img.dataset.frame = index;
+    if (pre) pre.textContent = texts[index];
+  }
+  controls.forEach(function (control) {
+    control.addEventListener("input", show);
+    control.addEventListener("change", show);
+  });
+  show();
+})();
+</script>"""
+
+
+class Explorer:
+    """The HTML of a frame explorer; Jupyter and MyST-NB display it through ``_repr_html_``."""
+
+    def __init__(self, markup):
+        self.markup = markup
+
+    def _repr_html_(self):
+        return self.markup
+
+
+def _label(value, fmt):
+    return value if isinstance(value, str) else format(value, fmt)
+
+
+def render_frame(draw, kwargs, dpi=90, colors=64):
+    """Calls ``draw(**kwargs)`` and returns (PNG bytes of its figure, what it printed).
+
+    The PNG is reduced to a palette of ``colors`` colours, which a plot of a few lines loses
+    nothing to and which makes it about four times smaller: a page carries every frame.
+    """
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    printed = io.StringIO()
+    plt.close("all")
+    with redirect_stdout(printed), mock.patch.object(plt, "show", lambda *a, **k: None):
+        draw(**kwargs)
+    fig = plt.gcf()
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=dpi)
+    plt.close("all")
+    small = io.BytesIO()
+    Image.open(png).convert("RGB").quantize(colors).save(small, format="png", optimize=True)
+    return small.getvalue(), printed.getvalue().rstrip("\n")
+
+
+def frame_explorer(draw, controls, initial=None, labels=None, formats=None, dpi=90,
+                   alt="figure"):
+    """Precompute ``draw`` on the grid of ``controls`` and return an ``Explorer`` to display.
+
+    controls : {argument name: list of values}, in the order the controls appear. A list of
+        numbers becomes a slider over those values, a list of strings a menu. Each frame takes
+        about half a second to draw and the book allows a cell 120 s: keep the grid under
+        about 100 combinations.
+    initial  : {argument name: value} shown first (default: the first value of each list);
+        the nearest value of the list is used.
+    labels   : {argument name: text before the control} (default: the name).
+    formats  : {argument name: format spec for the value shown beside a slider} (".2g").
+    """
+    names = list(controls)
+    grids = [list(controls[name]) for name in names]
+    initial, labels, formats = initial or {}, labels or {}, formats or {}
+    frames, texts = [], []
+    for combination in itertools.product(*grids):
+        png, printed = render_frame(draw, dict(zip(names, combination)), dpi=dpi)
+        frames.append(base64.b64encode(png).decode("ascii"))
+        texts.append(printed)
+
+    uid = f"explorer-{uuid.uuid4().hex[:12]}"
+    parts = [_STYLE, f'<div class="rnnkit-explorer" id="{uid}">',
+             '<div class="explorer-controls">']
+    shown = []
+    for k, (name, grid) in enumerate(zip(names, grids)):
+        text = html.escape(labels.get(name, name))
+        values = [_label(v, formats.get(name, ".2g")) for v in grid]
+        shown.append(values)
+        start = _nearest(grid, initial.get(name, grid[0]))
+        if all(isinstance(v, str) for v in grid):
+            options = "".join(f'<option value="{i}"{" selected" if i == start else ""}>'
+                              f"{html.escape(v)}</option>" for i, v in enumerate(grid))
+            parts.append(f'<label>{text} <select data-control="{html.escape(name)}">'
+                         f"{options}</select></label>")
+        else:
+            parts.append(f'<label>{text} <input type="range" data-control="{html.escape(name)}"'
+                         f' min="0" max="{len(grid) - 1}" step="1" value="{start}">'
+                         f'<output data-for="{k}">{html.escape(values[start])}</output></label>')
+    first = sum(_nearest(grid, initial.get(name, grid[0])) * _stride(grids, k)
+                for k, (name, grid) in enumerate(zip(names, grids)))
+    parts.append("</div>")
+    parts.append(f'<img alt="{html.escape(alt)}" data-frame="{first}" '
+                 f'src="data:image/png;base64,{frames[first]}">')
+    if any(texts):
+        parts.append(f'<pre class="explorer-text">{html.escape(texts[first])}</pre>')
+    parts.append("</div>")
+    parts.append(_SCRIPT % dict(id=json.dumps(uid), frames=json.dumps(frames),
+                                texts=json.dumps(texts), sizes=json.dumps([len(g) for g in grids]),
+                                values=json.dumps(shown)))
+    return Explorer("\n".join(parts))
+
+
+def _nearest(grid, value):
+    if isinstance(value, str):
+        return grid.index(value)
+    return min(range(len(grid)), key=lambda i: abs(grid[i] - value))
+
+
+def _stride(grids, k):
+    stride = 1
+    for grid in grids[k + 1:]:
+        stride *= len(grid)
+    return stride

@@ -1,0 +1,31 @@
+"""rnnkit.explorer: the HTML a chapter shows in place of a live ipywidgets slider."""
+import json
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from rnnkit.explorer import frame_explorer  # noqa: E402
+
+
+def draw(scale=1.0, kind="line"):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, scale] if kind == "line" else [scale, 0])
+    print(f"scale {scale}, {kind}")
+    plt.show()
+
+
+def test_one_frame_per_combination_and_nothing_from_outside():
+    page = frame_explorer(draw, {"scale": [0.5, 1.0, 2.0], "kind": ["line", "flipped"]},
+                          initial={"scale": 1.0, "kind": "flipped"})._repr_html_()
+    frames = json.loads(re.search(r"var frames = (\[.*?\])", page).group(1))
+    texts = json.loads(re.search(r"texts = (\[.*?\])", page).group(1))
+    assert len(frames) == 6 and len(set(frames)) == 6, "every combination draws its own frame"
+    assert texts[3] == "scale 1.0, flipped"        # row-major: scale index 1, kind index 1
+    assert 'type="range"' in page and "<select" in page and 'value="1" selected' in page
+    assert 'data-frame="3"' in page                # the initial choice is shown first
+    assert not re.search(r"(src|href)=\"https?:", page), "the explorer loads nothing"
+    assert not plt.get_fignums(), "the frames' figures are closed"
