@@ -112,11 +112,13 @@ def kernel_spec(backend, *, scratch, lib, runtime, memory_mb):
     else:
         argv = (["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                  "--cap-drop", "ALL", "--hostname", "grading"]
-                + _system_mounts() + _python_mounts(redact.PACKAGE)
-                # /tmp on disk in the scratch folder, not in memory (a tmpfs is not
-                # counted by the memory cap)
-                + ["--proc", "/proc", "--dev", "/dev", "--bind", str(tmp), "/tmp",
-                   "--ro-bind", str(lib), LIB, "--bind", str(scratch), HOME,
+                + _system_mounts()
+                # /tmp first, on disk in the scratch folder (a tmpfs is not counted by the
+                # memory cap): what lives under /tmp on the host (the virtualenv, the
+                # grading folders) is bound over it afterwards
+                + ["--proc", "/proc", "--dev", "/dev", "--bind", str(tmp), "/tmp"]
+                + _python_mounts(redact.PACKAGE)
+                + ["--ro-bind", str(lib), LIB, "--bind", str(scratch), HOME,
                    "--bind", str(runtime), str(runtime),
                    # the root itself is a tmpfs, which the memory cap does not count
                    "--remount-ro", "/", "--chdir", HOME, "--clearenv"]
