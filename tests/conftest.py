@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,3 +67,19 @@ def book(tmp_path_factory):
     status = built.returncode
     assert status == 0, f"jupyter-book build failed ({status}):\n{problems or log[-5000:]}"
     return out / "_build"
+
+
+def toc_pages():
+    """Every page of _toc.yml, in book order, as a path without suffix ("book/intro")."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    walk(toc.get("chapters", []))
+    for part in toc.get("parts", []):
+        walk(part["chapters"])
+    return pages

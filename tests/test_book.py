@@ -7,10 +7,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 # `book`, the fixture that builds the book once per test session, is in conftest.py.
-from conftest import RELEASED
+from conftest import RELEASED, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,22 +120,6 @@ SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END
 HIDDEN_TESTS = re.compile(r"BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n[^\n]*END HIDDEN TESTS", re.S)
 
 pytestmark = pytest.mark.slow
-
-
-def toc_pages():
-    """Every page of _toc.yml, in book order, as a path without suffix ("book/intro")."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    walk(toc.get("chapters", []))
-    for part in toc.get("parts", []):
-        walk(part["chapters"])
-    return pages
 
 
 def source_notebook(page):

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-import yaml
+from conftest import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,23 +56,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 SEARCH = ("vanishing", "book/ch03_vanishing.html")
 
 
-def toc_pages():
-    """The pages of _toc.yml as built HTML files ("book/intro.html"), in book order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    walk(toc.get("chapters", []))
-    for part in toc.get("parts", []):
-        walk(part["chapters"])
-    return [f"{page}.html" for page in pages]
-
-
-BOOK_PAGES = toc_pages()
+BOOK_PAGES = [f"{page}.html" for page in toc_pages()]
 # Pages Sphinx makes itself: the redirect to the first page, the index and the search page.
 PAGES = BOOK_PAGES + ["index.html", "genindex.html", "search.html"]
 
