@@ -131,22 +131,32 @@ LSTM_EQUATIONS = [
 ]
 
 
+def housing(ax, x, y, width, height):
+    """The shaded box that holds a cell's layers."""
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x, y), width, height, boxstyle="round,pad=0.1",
+                                facecolor="#f7f7f7", edgecolor="0.6", lw=1, zorder=0))
+
+
+def state_line(ax, y, start, ops, stop):
+    """The thick line a cell's state runs along, from x=start through ``ops`` to x=stop."""
+    points = [(start, y)] + [p for o in ops for p in (o.left(), o.right())] + [(stop, y)]
+    for a, b in zip(points[::2], points[1::2]):
+        wire(ax, [a, b], lw=2.4)
+
+
 def lstm_cell():
     """The LSTM cell: the cell-state belt on top, the four layers below it, and the six
     equations of chapter 6, each numbered where it acts."""
-    from matplotlib.patches import FancyBboxPatch
-
     fig, ax = canvas(19.5, 7.2, figsize=(11, 4.1))
-    ax.add_patch(FancyBboxPatch((1.1, 0.9), 9.6, 5.4, boxstyle="round,pad=0.1",
-                                facecolor="#f7f7f7", edgecolor="0.6", lw=1, zorder=0))
+    housing(ax, 1.1, 0.9, 9.6, 5.4)
     belt, bus = 5.6, 1.4
 
     # The cell-state belt: one elementwise product and one sum.
     forget = op(ax, 3.2, belt, "×")
     add = op(ax, 6.2, belt, "+")
-    wire(ax, [(0.1, belt), forget.left()], lw=2.4)
-    wire(ax, [forget.right(), add.left()], lw=2.4)
-    wire(ax, [add.right(), (11.8, belt)], lw=2.4)
+    state_line(ax, belt, 0.1, [forget, add], 11.8)
     label(ax, 0.2, belt + 0.35, r"$C_{t-1}$", ha="left", name="C_prev")
     label(ax, 11.7, belt + 0.35, r"$C_t$", ha="right", name="C_t")
     label(ax, 8.3, belt + 0.45, "cell state (the belt)", fontsize=9, color="0.35")
@@ -216,18 +226,13 @@ GRU_EQUATIONS = [
 def gru_cell():
     """The GRU cell in PyTorch's (and rnnkit's) form: the state line on top with the update
     gate's interpolation, the reset gate acting on the hidden part of the candidate."""
-    from matplotlib.patches import FancyBboxPatch
-
     fig, ax = canvas(21.0, 7.6, figsize=(11.5, 4.2))
-    ax.add_patch(FancyBboxPatch((1.2, 0.8), 8.6, 6.0, boxstyle="round,pad=0.1",
-                                facecolor="#f7f7f7", edgecolor="0.6", lw=1, zorder=0))
+    housing(ax, 1.2, 0.8, 8.6, 6.0)
     top, bus = 6.3, 1.3
 
     keep = op(ax, 2.9, top, "×")
     mix = op(ax, 8.4, top, "+")
-    wire(ax, [(0.1, top), keep.left()], lw=2.4)
-    wire(ax, [keep.right(), mix.left()], lw=2.4)
-    wire(ax, [mix.right(), (10.9, top)], lw=2.4)
+    state_line(ax, top, 0.1, [keep, mix], 10.9)
     label(ax, 0.2, top + 0.35, r"$h_{t-1}$", ha="left", name="h_prev")
     label(ax, 10.8, top + 0.35, r"$h_t$", ha="right", name="h_t")
     label(ax, 5.3, top + 0.35, r"$z_t * h_{t-1}$", fontsize=10)
