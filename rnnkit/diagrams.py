@@ -397,22 +397,12 @@ def rnn_step_graph():
     """One step of the tanh RNN of chapter 2 as a computational graph: above, the forward
     pass with the value on each edge; below, the backward pass with the gradient that flows
     back along each edge (dashed, red)."""
-    import matplotlib.pyplot as plt
-
-    fig, (fwd, bwd) = plt.subplots(2, 1, figsize=(10.5, 7.4))
-    for ax, backward, title in [
-            (fwd, False, r"forward: $z_t = b_h + W h_{t-1} + U x_t$,  $h_t = \tanh(z_t)$,  "
-                         r"$o_t = b_o + V h_t$"),
-            (bwd, True, r"backward: the gradient of the loss along each edge "
-                        r"($\partial L/\partial h_t = V^\top \partial L/\partial o_t$ + dh_next)")]:
-        ax.set_xlim(-0.2, 15.0)
-        ax.set_ylim(-0.9, 4.6)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        graph(ax, RNN_NODES, RNN_EDGES, backward)
-        ax.set_title(title, fontsize=11, color=BACKWARD if backward else FORWARD, loc="left")
-    fig.tight_layout(pad=0.3, h_pad=1.0)
-    return fig
+    return forward_and_backward(
+        RNN_NODES, RNN_EDGES, height=7.4, xlim=(-0.2, 15.0), ylim=(-0.9, 4.6), fontsize=11,
+        forward=r"forward: $z_t = b_h + W h_{t-1} + U x_t$,  $h_t = \tanh(z_t)$,  "
+                r"$o_t = b_o + V h_t$",
+        backward=r"backward: the gradient of the loss along each edge "
+                 r"($\partial L/\partial h_t = V^\top \partial L/\partial o_t$ + dh_next)")
 
 
 LSTM_NODES = {
@@ -480,21 +470,28 @@ def lstm_step_graph():
     """One LSTM step of chapter 6 as a computational graph, forward (values) above and
     backward (the gradient along each edge, dashed, red) below, in rnnkit's gate order
     i, f, g, o with g the candidate $\\tilde C_t$."""
+    return forward_and_backward(
+        LSTM_NODES, LSTM_EDGES, height=9.6, xlim=(-0.2, 15.9), ylim=(-0.75, 6.1), fontsize=10.5,
+        forward=r"forward: $A_t = x_t W_x^\top + h_{t-1} W_h^\top + b$, split into "
+                r"$a_i, a_f, a_g, a_o$;  $C_t = f_t * C_{t-1} + i_t * g_t$,  "
+                r"$h_t = o_t * \tanh(C_t)$",
+        backward=r"backward: the gradient along each edge; where a value is used twice "
+                 r"they add, $dC_t^{total} = dC_t + dh_t * o_t * (1-\tanh^2 C_t)$")
+
+
+def forward_and_backward(nodes, edges, *, height, xlim, ylim, fontsize, forward, backward):
+    """One graph drawn twice: the values flowing forward above, the gradients below."""
     import matplotlib.pyplot as plt
 
-    fig, (fwd, bwd) = plt.subplots(2, 1, figsize=(10.5, 9.6))
-    for ax, backward, title in [
-            (fwd, False, r"forward: $A_t = x_t W_x^\top + h_{t-1} W_h^\top + b$, split into "
-                         r"$a_i, a_f, a_g, a_o$;  $C_t = f_t * C_{t-1} + i_t * g_t$,  "
-                         r"$h_t = o_t * \tanh(C_t)$"),
-            (bwd, True, r"backward: the gradient along each edge; where a value is used twice "
-                        r"they add, $dC_t^{total} = dC_t + dh_t * o_t * (1-\tanh^2 C_t)$")]:
-        ax.set_xlim(-0.2, 15.9)
-        ax.set_ylim(-0.75, 6.1)
+    fig, (fwd, bwd) = plt.subplots(2, 1, figsize=(10.5, height))
+    for ax, going_back, title in [(fwd, False, forward), (bwd, True, backward)]:
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
         ax.set_aspect("equal")
         ax.axis("off")
-        graph(ax, LSTM_NODES, LSTM_EDGES, backward)
-        ax.set_title(title, fontsize=10.5, color=BACKWARD if backward else FORWARD, loc="left")
+        graph(ax, nodes, edges, going_back)
+        ax.set_title(title, fontsize=fontsize, color=BACKWARD if going_back else FORWARD,
+                     loc="left")
     fig.tight_layout(pad=0.3, h_pad=1.0)
     return fig
 
