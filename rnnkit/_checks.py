@@ -1,7 +1,8 @@
-"""Argument checks shared by every forward function.
+"""Argument checks shared by every module: shapes, counts, positive numbers, generators.
 
 A wrong shape in numpy often broadcasts into a silent wrong answer, so every public
-function states the shapes it expects and checks them here before computing.
+function states the shapes it expects and checks them here before computing. The other
+checks live here too, once, so that every module words the same mistake the same way.
 """
 import re
 from functools import lru_cache
@@ -66,6 +67,16 @@ def _dims(spec):
     return tuple(dims)
 
 
+def sizes_of(spec, sizes):
+    """The shape that ``spec`` ("4H, D") stands for when ``sizes`` binds its letters: (4·H, D)."""
+    return tuple(factor * sizes[letter] for factor, letter, _ in _dims(spec))
+
+
+def blocks_of(spec):
+    """How many blocks of its letter the first dimension of ``spec`` holds: "4H, H" -> 4."""
+    return _dims(spec)[0][0]
+
+
 def result_dtype(*arrays):
     """The float dtype numpy would give the computation: same dtype in, same dtype out."""
     return np.result_type(*arrays)
@@ -78,3 +89,43 @@ def like(name, a, ref_name, ref):
         raise ValueError(f"{name} has shape {a.shape} but {ref_name} has shape {np.shape(ref)}: "
                          f"they must match")
     return a
+
+
+def positive_int(name, value):
+    """``value`` as an int, or a ValueError: it must be an integer ≥ 1 (True is not one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def nonnegative_int(name, value):
+    """``value`` as an int, or a ValueError: it must be an integer ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an integer ≥ 0, got {value!r}")
+    return int(value)
+
+
+def positive_number(name, value):
+    """``value`` as a float, or a ValueError: it must be a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def check_rng(rng):
+    """Every random draw takes an explicit numpy Generator: no hidden global state."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
+    return rng
+
+
+def check_cache(cache, kind, made_by):
+    """A backward pass reads the cache of its own forward pass: say so when given another."""
+    if not isinstance(cache, kind):
+        raise ValueError(f"cache must come from {made_by}, got a {type(cache).__module__}."
+                         f"{type(cache).__qualname__}: pass each cache to the backward function "
+                         f"of the forward function that made it")
+    return cache

@@ -16,7 +16,7 @@ ordinary BPTT on each chunk.
 """
 import numpy as np
 
-from ._checks import like
+from ._checks import like, nonnegative_int
 from .rnn import rnn_backward
 
 
@@ -44,8 +44,7 @@ def truncated_rnn_backward(dhs, cache, n):
     than the full sum it approximates; its use is to show what the cut changes (and with
     n ≥ T − 1 it hands over to rnn_backward). The saving comes from chunked truncation.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be an integer ≥ 0, got {n!r}")
+    n = nonnegative_int("n", n)
     x_tm, hs_tm, U, W = cache
     T, B, D = x_tm.shape
     H = W.shape[0]

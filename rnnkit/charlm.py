@@ -8,7 +8,7 @@ Any Unicode text works: a Hangul syllable such as "꽃" is one character, one cl
 """
 import numpy as np
 
-from .data import _check_rng
+from ._checks import check_rng, positive_number
 from .functional import one_hot, softmax
 
 
@@ -92,10 +92,8 @@ def sample_next(scores, rng, temperature=1.0):
     above 1 flattens it toward uniform.
     Returns integer indices (...), one draw per row, all rows in one vectorised draw.
     """
-    _check_rng(rng)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) \
-            or not (np.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
+    check_rng(rng)
+    temperature = positive_number("temperature", temperature)
     p = softmax(np.asarray(scores, dtype=np.float64) / temperature)
     u = rng.random(p.shape[:-1] + (1,))
     # Inverse-CDF sampling; the min() guards against a cumulative sum that ends just below 1.

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._checks import positive_number
+
 
 def global_norm(grads):
     """The one Euclidean norm of all arrays in ``grads`` taken together: sqrt(Σ_p ‖g_p‖²).
@@ -36,7 +38,7 @@ def clip_grad_norm(grads, max_norm):
     g · min(1, γ / ‖g‖) in its own dtype, and ‖g‖, the global norm *before* clipping
     (a float, worth recording: it is what explodes).
     """
-    max_norm = _positive("max_norm", max_norm)
+    max_norm = positive_number("max_norm", max_norm)
     total_norm = global_norm(grads)
     scale = max_norm / total_norm if total_norm > max_norm else 1.0
     clipped = {name: (g * scale).astype(g.dtype, copy=False) for name, g in grads.items()}
@@ -49,17 +51,9 @@ def clip_grad_value(grads, limit):
     grads : dict name → float array (any shapes); limit > 0.
     Returns a new dict with the same keys and shapes.
     """
-    limit = _positive("limit", limit)
+    limit = positive_number("limit", limit)
     _check_grads(grads)
     return {name: np.clip(g, -limit, limit) for name, g in grads.items()}
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def _check_grads(grads):

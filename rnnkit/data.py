@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._checks import check_rng, positive_int
 from .functional import one_hot
 
 _TEXTS = Path(__file__).parent / "texts"   # shipped as package data (pyproject.toml)
@@ -48,8 +49,8 @@ def seasonal_series(n_steps, rng, *, periods=(20.0,), amplitudes=(1.0,), trend=0
     n_steps : N; periods, amplitudes : equal-length sequences (P_j > 0).
     Returns y : (N,) float64.
     """
-    _check_rng(rng)
-    n_steps = _count("n_steps", n_steps)
+    check_rng(rng)
+    n_steps = positive_int("n_steps", n_steps)
     periods, amplitudes = np.asarray(periods, float), np.asarray(amplitudes, float)
     if periods.ndim != 1 or periods.shape != amplitudes.shape or np.any(periods <= 0):
         raise ValueError(f"periods (shape {periods.shape}) and amplitudes (shape "
@@ -72,7 +73,7 @@ def forecasting_windows(series, length):
     series = np.asarray(series, dtype=np.float64)
     if series.ndim != 1:
         raise ValueError(f"series must be 1-D (N,), got shape {series.shape}")
-    length = _count("length", length)
+    length = positive_int("length", length)
     if length > series.size - 1:
         raise ValueError(f"length must be at most N − 1 = {series.size - 1}, got {length}")
     idx = np.arange(series.size - length)[:, None] + np.arange(length)
@@ -90,8 +91,8 @@ def adding_problem(n, length, rng):
     n : B sequences; length : T ≥ 2.
     Returns x : (B, T, 2) float64 and y : (B, 1) float64.
     """
-    _check_rng(rng)
-    n, length = _count("n", n), _count("length", length)
+    check_rng(rng)
+    n, length = positive_int("n", n), positive_int("length", length)
     if length < 2:
         raise ValueError(f"length must be at least 2, got {length}")
     half = length // 2
@@ -120,9 +121,9 @@ def copy_task(n, lag, rng, *, n_symbols=8, length=10):
     n : B sequences; lag ≥ 1. Returns x : (B, T, K + 2) one-hot float64 and
     y : (B, T) int64 target classes.
     """
-    _check_rng(rng)
-    n, lag = _count("n", n), _count("lag", lag)
-    n_symbols, length = _count("n_symbols", n_symbols), _count("length", length)
+    check_rng(rng)
+    n, lag = positive_int("n", n), positive_int("lag", lag)
+    n_symbols, length = positive_int("n_symbols", n_symbols), positive_int("length", length)
     T = 2 * length + lag
     symbols = rng.integers(1, n_symbols + 1, size=(n, length))
     inputs = np.zeros((n, T), dtype=np.int64)
@@ -139,8 +140,8 @@ def copy_task_baseline(lag, n_symbols=8, length=10):
     Such a model predicts blank with certainty where the target is blank and a uniform
     symbol over the last L steps, losing ln K there and nothing elsewhere.
     """
-    lag, n_symbols = _count("lag", lag), _count("n_symbols", n_symbols)
-    length = _count("length", length)
+    lag, n_symbols = positive_int("lag", lag), positive_int("n_symbols", n_symbols)
+    length = positive_int("length", length)
     return length * np.log(n_symbols) / (2 * length + lag)
 
 
@@ -154,8 +155,8 @@ def frequency_classes(n, length, rng, *, n_classes=3, noise=0.3):
     n : B sequences; length : T; n_classes from 2 to 7 (frequencies below 1/2).
     Returns x : (B, T, 1) float64 and y : (B,) int64 classes, balanced in expectation.
     """
-    _check_rng(rng)
-    n, length, n_classes = _count("n", n), _count("length", length), _count("n_classes", n_classes)
+    check_rng(rng)
+    n, length, n_classes = positive_int("n", n), positive_int("length", length), positive_int("n_classes", n_classes)
     if not 2 <= n_classes <= 7:
         raise ValueError(f"n_classes must be from 2 to 7, got {n_classes}")
     y = rng.integers(0, n_classes, size=n)
@@ -165,14 +166,3 @@ def frequency_classes(n, length, rng, *, n_classes=3, noise=0.3):
     x += noise * rng.standard_normal((n, length))
     return x[..., None], y
 
-
-def _count(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                         f"got {type(rng).__name__}")

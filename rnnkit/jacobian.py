@@ -18,7 +18,7 @@ a product of m Jacobians has norm at most (γ_w γ_h)^m = gradient_bound(W, φ, 
 """
 import numpy as np
 
-from ._checks import Shapes
+from ._checks import Shapes, nonnegative_int
 from .functional import sigmoid
 
 # φ(z), φ'(z) written in terms of z, and γ_h = sup |φ'|.
@@ -101,9 +101,8 @@ def gradient_bound(W, activation, steps):
     "통계적 이해 11강" writes the exponent as s − t − 1, one factor short: that still holds when
     γ_w γ_h ≤ 1 (the vanishing case) but can fail when γ_w γ_h > 1.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an integer ≥ 0, got {steps!r}")
-    return float((gamma_w(W) * gamma_h(activation)) ** int(steps))
+    steps = nonnegative_int("steps", steps)
+    return float((gamma_w(W) * gamma_h(activation)) ** steps)
 
 
 def preactivations(x, h0, U, W, b, activation="tanh"):

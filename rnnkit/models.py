@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_rng, positive_int
 from .charlm import sample_next
-from .data import _check_rng
 from .functional import one_hot, softmax_cross_entropy
 from .layers import get_cell, init_layers, layer_backward, layer_forward
 from .output import (last_output_backward, last_output_forward, mean_squared_error,
@@ -45,14 +45,13 @@ class SequenceModel:
 
     def __init__(self, input_size, hidden_size, output_size, *, rng, cell="rnn",
                  many_to_one=False, loss="cross_entropy", dtype=np.float64):
-        _check_rng(rng)
+        check_rng(rng)
         spec = get_cell(cell)
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size),
-                           ("output_size", output_size)):
-            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-                raise ValueError(f"{name} must be a positive integer, got {size!r}")
+        input_size = positive_int("input_size", input_size)
+        hidden_size = positive_int("hidden_size", hidden_size)
+        output_size = positive_int("output_size", output_size)
         self.cell, self.many_to_one, self.loss_name = cell, bool(many_to_one), loss
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
         (cell_params,) = init_layers(input_size, hidden_size, cell=cell, rng=rng, dtype=dtype)
@@ -155,7 +154,7 @@ class CharRNN(SequenceModel):
 
         Returns the n sampled indices (n,); rng : numpy.random.Generator.
         """
-        _check_rng(rng)
+        check_rng(rng)
         prefix = np.asarray(prefix)
         if prefix.ndim != 1 or prefix.size == 0:
             raise ValueError(f"prefix must be a non-empty 1-D array of indices, got shape "

@@ -15,12 +15,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._checks import positive_number
+
 
 class Optimizer:
     """Shared checks and per-parameter state; subclasses implement ``_update``."""
 
     def __init__(self, lr):
-        self.lr = _positive("lr", lr)
+        self.lr = positive_number("lr", lr)
         self.state = {}      # parameter name → dict of running arrays
         self.t = 0           # number of steps taken
 
@@ -74,7 +76,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr=0.01, eps=1e-8):
         super().__init__(lr)
-        self.eps = _positive("eps", eps)
+        self.eps = positive_number("eps", eps)
 
     def _update(self, name, theta, g):
         G = self._buffer(name, theta, "sum_sq")
@@ -90,7 +92,7 @@ class Adam(Optimizer):
         if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = _positive("eps", eps)
+        self.eps = positive_number("eps", eps)
 
     def _update(self, name, theta, g):
         b1, b2 = self.betas
@@ -103,13 +105,6 @@ class Adam(Optimizer):
         m_hat = m / (1 - b1 ** self.t)
         v_hat = v / (1 - b2 ** self.t)
         theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def _check(params, grads):

@@ -25,9 +25,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_rng, positive_int
 from .charlm import batchify
 from .clip import clip_grad_norm, clip_grad_value, global_norm
-from .data import _check_rng
 
 
 class History(NamedTuple):
@@ -58,7 +58,7 @@ def train_chunked(model, ids, *, seq_len, n_steps, optimizer, batch_size=1, max_
     if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be a 1-D integer array (N,), got shape {ids.shape} and dtype "
                          f"{ids.dtype}")
-    seq_len, n_steps = _count("seq_len", seq_len), _count("n_steps", n_steps)
+    seq_len, n_steps = positive_int("seq_len", seq_len), positive_int("n_steps", n_steps)
     if getattr(model, "many_to_one", False):
         raise ValueError("train_chunked needs a model with a loss at every step, got a "
                          "many-to-one model")
@@ -88,12 +88,12 @@ def train_batches(model, x, y, *, n_steps, optimizer, batch_size, rng, max_norm=
     rng : numpy.random.Generator choosing each batch (B distinct sequences at random).
     Other arguments as in train_chunked. Returns a History.
     """
-    _check_rng(rng)
+    check_rng(rng)
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim != 3 or y.shape[:1] != x.shape[:1]:
         raise ValueError(f"x must be (N, T, D) and y must have the same first axis: x has shape "
                          f"{x.shape}, y has shape {y.shape}")
-    n_steps, batch_size = _count("n_steps", n_steps), _count("batch_size", batch_size)
+    n_steps, batch_size = positive_int("n_steps", n_steps), positive_int("batch_size", batch_size)
     if batch_size > x.shape[0]:
         raise ValueError(f"batch_size must be at most N = {x.shape[0]}, got {batch_size}")
     clip = _clipper(max_norm, clip_value)
@@ -117,9 +117,3 @@ def _clipper(max_norm, clip_value):
         clip_grad_value({}, clip_value)
         return lambda grads: (clip_grad_value(grads, clip_value), global_norm(grads))
     return lambda grads: (grads, global_norm(grads))
-
-
-def _count(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
