@@ -16,7 +16,8 @@ ordinary BPTT on each chunk.
 """
 import numpy as np
 
-from ._checks import like, nonnegative_int
+from ._checks import check_cache, like, nonnegative_int
+from .fast.rnn import SequenceCache
 from .rnn import rnn_backward
 
 
@@ -24,7 +25,7 @@ def truncated_rnn_backward(dhs, cache, n):
     """BPTT for rnnkit.rnn with the loss at each step s sent back through at most n steps.
 
     dhs   : (B, T, H), ∂E_s/∂h_s for every step s (zero where a step has no loss)
-    cache : from rnn_forward
+    cache : from rnn_forward (the time-major cache of its fast twin, rnnkit.fast.rnn)
     n     : int ≥ 0, the truncation length; n = 0 keeps only each step's own term and
             n ≥ T − 1 cuts nothing, giving exactly rnn_backward's result.
 
@@ -45,7 +46,7 @@ def truncated_rnn_backward(dhs, cache, n):
     n ≥ T − 1 it hands over to rnn_backward). The saving comes from chunked truncation.
     """
     n = nonnegative_int("n", n)
-    x_tm, hs_tm, U, W = cache
+    x_tm, hs_tm, U, W = check_cache(cache, SequenceCache, "rnnkit.rnn.rnn_forward")
     T, B, D = x_tm.shape
     H = W.shape[0]
     if n >= T - 1:

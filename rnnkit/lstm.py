@@ -1,9 +1,10 @@
 """The long short-term memory (LSTM) layer: one step and a whole sequence, forward and backward.
 
-Book chapter 6. The four gates share one stacked matrix in PyTorch's order i, f, g, o:
-Wx (4H, D), Wh (4H, H), b (4H,), where b stands for PyTorch's b_ih + b_hh.
+Book chapter 6 (book/ch06_lstm.md). The four gates share one stacked matrix in PyTorch's
+order i, f, g, o: Wx (4H, D), Wh (4H, H), b (4H,), where b stands for PyTorch's b_ih + b_hh
+(section "One matrix for four gates"):
 
-    a_t = x_t Wxᵀ + h_{t−1} Whᵀ + b       (B, 4H), split into the blocks a_i, a_f, a_g, a_o
+    A_t = x_t Wxᵀ + h_{t−1} Whᵀ + b       (B, 4H), split into the blocks a_i, a_f, a_g, a_o
     i_t = σ(a_i)        input gate
     f_t = σ(a_f)        forget gate
     g_t = tanh(a_g)     candidate cell state
@@ -11,164 +12,113 @@ Wx (4H, D), Wh (4H, H), b (4H,), where b stands for PyTorch's b_ih + b_hh.
     c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
 
-A few choices of layout make each step cheap, since numpy pays per call and per strided
-access. The forward pass computes the gates in the order o, i, f, g, so that the three sigmoid
-gates sit side by side. Since σ(a) = ½ (1 + tanh(a/2)), it multiplies by weights whose o, i, f
-columns are halved, stored transposed and reordered in one pass before the loop: one tanh
-call then computes all four gates, and o, i, f only need ½ (1 + ·) after it. That call also
-stores the gates as four contiguous (B, H) blocks, gates[0] … gates[3] = o, i, f, g, so the
-elementwise work never strides. The backward pass computes every step's local derivatives
-for many steps at once, before its loop. It writes ∂L/∂a back in PyTorch's order i, f, g, o,
-where i, f, g are adjacent: inside the loop one product gives the gradient of the o block
-from ∂L/∂h and one gives the i, f, g blocks from ∂L/∂c. So the backward pass multiplies by
-the weights exactly as they were given, and their gradients come out in that order.
+The book writes the cell state C_t; the code calls it c, as the API does (c0, c_prev, c_T).
 
 Shapes: x (B, T, D), h and c (B, H).
+
+``lstm_forward`` and ``lstm_backward`` run their fast twins in ``rnnkit.fast.lstm`` (the same
+numbers, faster); the code below is the plain version, callable as ``lstm_forward.plain``.
 """
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Shapes, like, result_dtype
+from ._checks import Shapes, check_cache, like, result_dtype
+from .fast import fast_twin
+from .fast import lstm as fast
+from .functional import dsigmoid, dtanh, sigmoid
 
 
 class StepCache(NamedTuple):
-    """What lstm_step_backward needs. The gate blocks are in the order o, i, f, g."""
+    """What lstm_step_backward needs: the step's inputs, its gates and tanh(c)."""
     x: np.ndarray       # (B, D)
     h_prev: np.ndarray  # (B, H)
     c_prev: np.ndarray  # (B, H)
-    gates: np.ndarray   # (4, B, H): o, i, f, g
-    tanh_c: np.ndarray  # (B, H): tanh(c)
-    Wx: np.ndarray      # (4H, D), as given: rows i, f, g, o
-    Wh: np.ndarray      # (4H, H), as given: rows i, f, g, o
+    i: np.ndarray       # (B, H) input gate
+    f: np.ndarray       # (B, H) forget gate
+    g: np.ndarray       # (B, H) candidate
+    o: np.ndarray       # (B, H) output gate
+    tanh_c: np.ndarray  # (B, H) tanh(c)
+    Wx: np.ndarray      # (4H, D)
+    Wh: np.ndarray      # (4H, H)
 
 
 class SequenceCache(NamedTuple):
-    """What lstm_backward needs, time-major so each step's slice is contiguous.
+    """What lstm_backward needs: the inputs, every state, every gate and the weights.
 
     ``cache.h_T`` and ``cache.c_T`` are the final hidden and cell states (B, H), the values
     PyTorch's nn.LSTM returns as (h_n, c_n); a deeper layer or a later chunk starts from them.
     """
-    x_tm: np.ndarray     # (T, B, D)
-    hs_tm: np.ndarray    # (T + 1, B, H): hs_tm[0] = h0, hs_tm[t + 1] = h_t
-    cs_tm: np.ndarray    # (T + 1, B, H): cs_tm[0] = c0, cs_tm[t + 1] = c_t
-    gates: np.ndarray    # (T, 4, B, H): o, i, f, g of every step
-    tanh_cs: np.ndarray  # (T, B, H): tanh(c_t)
-    Wx: np.ndarray       # (4H, D), as given: rows i, f, g, o
-    Wh: np.ndarray       # (4H, H), as given: rows i, f, g, o
+    x: np.ndarray        # (B, T, D)
+    hs: np.ndarray       # (B, T + 1, H): hs[:, 0] = h_0, hs[:, t] = h_t
+    cs: np.ndarray       # (B, T + 1, H): cs[:, 0] = c_0, cs[:, t] = c_t
+    i: np.ndarray        # (B, T, H): i[:, t − 1] = i_t, and likewise f, g, o and tanh_cs
+    f: np.ndarray        # (B, T, H)
+    g: np.ndarray        # (B, T, H)
+    o: np.ndarray        # (B, T, H)
+    tanh_cs: np.ndarray  # (B, T, H): tanh(c_t)
+    Wx: np.ndarray       # (4H, D)
+    Wh: np.ndarray       # (4H, H)
 
     @property
     def h_T(self):
         """The last hidden state h_T, (B, H)."""
-        return self.hs_tm[-1]
+        return self.hs[:, -1]
 
     @property
     def c_T(self):
         """The last cell state c_T, (B, H)."""
-        return self.cs_tm[-1]
+        return self.cs[:, -1]
 
 
-def _one_tanh_weights(W, dtype):
-    """The weights of the one-tanh forward pass, in one pass over W.
+def cell_forward(A, c_prev):
+    """The gates and the new states from a step's pre-activations.
 
-    W : (4H, K) in PyTorch's order i, f, g, o. Returns (K, 4H): Wᵀ with its column blocks in
-    the order o, i, f, g and the sigmoid gates' blocks o, i, f halved, so that
-    tanh(x · result) = tanh(a_o/2), tanh(a_i/2), tanh(a_f/2), tanh(a_g).
+    A : (B, 4H), blocks i, f, g, o; c_prev : (B, H).
+    Returns i, f, g, o, c, tanh(c) and h, each (B, H).
+    Book: book/ch06_lstm.md, sections "The cell state: a conveyor belt" to "The output gate
+    and the hidden state", and "One matrix for four gates".
     """
-    H = len(W) // 4
-    out = np.empty((W.shape[1], 4 * H), dtype=dtype)
-    np.multiply(W[3 * H:].T, 0.5, out=out[:, :H])              # o
-    np.multiply(W[:2 * H].T, 0.5, out=out[:, H:3 * H])         # i, f
-    out[:, 3 * H:] = W[2 * H:3 * H].T                          # g
-    return out
+    a_i, a_f, a_g, a_o = np.split(A, 4, axis=-1)
+    i = sigmoid(a_i)             # input gate
+    f = sigmoid(a_f)             # forget gate
+    g = np.tanh(a_g)             # candidate
+    o = sigmoid(a_o)             # output gate
+    c = f * c_prev + i * g       # the cell update
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return i, f, g, o, c, tanh_c, h
 
 
-def _cell_forward(a_blocks, c_prev, c, tanh_c, h, gates):
-    """The gates and the new state from the pre-activations of one step.
+def cell_backward(dh, dc, i, f, g, o, c_prev, tanh_c):
+    """The chain rule back through cell_forward, its lines in reverse.
 
-    a_blocks : (4, B, H) the pre-activations, blocks o, i, f, g, with o, i, f halved (from
-    the weights of _one_tanh_weights). c_prev : (B, H).
-    Writes gates (4, B, H), the blocks o, i, f, g, and c, tanh_c and h, each (B, H).
+    dh : (B, H) ∂L/∂h_t; dc : (B, H) ∂L/∂c_t from step t + 1; the rest from cell_forward.
+    Returns dA (B, 4H), the gradient of the pre-activations in blocks i, f, g, o, and
+    dc_prev (B, H), ∂L/∂c_{t−1}.
+    Book: book/ch06_lstm.md, section "The backward pass of one step".
     """
-    np.tanh(a_blocks, out=gates)      # tanh(a_o/2), tanh(a_i/2), tanh(a_f/2), g = tanh(a_g)
-    oif = gates[:3]
-    oif *= 0.5                        # o, i, f = σ(a) = ½ (1 + tanh(a/2))
-    oif += 0.5
-    o, i, f, g = gates
-    np.multiply(f, c_prev, out=c)     # c = f ⊙ c_prev
-    c += i * g                        #     + i ⊙ g
-    np.tanh(c, out=tanh_c)
-    np.multiply(o, tanh_c, out=h)     # h = o ⊙ tanh(c)
-
-
-def _local_derivatives(gates, c_prev, tanh_c):
-    """What each step's own operations contribute to the chain rule; no later step enters.
-
-    gates : (…, 4, B, H) blocks o, i, f, g; c_prev and tanh_c : (…, B, H); for one step or
-    several. Returns
-    q : (…, 4, B, H), with which ∂L/∂a_o = ∂L/∂h ⊙ q_o and ∂L/∂a_{i,f,g} = ∂L/∂c ⊙ q_{i,f,g}:
-        q_o = tanh c ⊙ σ'(a_o)      since h = o ⊙ tanh c
-        q_i = g ⊙ σ'(a_i)           since c = f ⊙ c_prev + i ⊙ g
-        q_f = c_prev ⊙ σ'(a_f)
-        q_g = i ⊙ tanh'(a_g)
-    with σ' = σ (1 − σ) and tanh' = 1 − g²;
-    dh_dc : (…, B, H), o ⊙ (1 − tanh² c), how h moves with c.
-    """
-    o, i, g = gates[..., 0, :, :], gates[..., 1, :, :], gates[..., 3, :, :]
-    q = gates * (1 - gates)
-    q[..., 3, :, :] = 1 - g * g
-    q[..., 0, :, :] *= tanh_c
-    q[..., 1, :, :] *= g
-    q[..., 2, :, :] *= c_prev
-    q[..., 3, :, :] *= i
-    dh_dc = o * (1 - tanh_c * tanh_c)
-    return q, dh_dc
-
-
-# About 2**16 numbers of local derivatives at a time: enough steps to make each numpy call
-# worth its cost when B·H is small, few enough to still be in cache when the loop uses them.
-_CHUNK = 2 ** 16
-
-
-def _local_derivatives_backwards(gates, cs_tm, tanh_cs):
-    """(t, q, dh_dc) of _local_derivatives for t = T − 1 down to 0, a chunk of steps at a time.
-
-    gates : (T, 4, B, H), cs_tm : (T + 1, B, H), tanh_cs : (T, B, H).
-    """
-    T = len(gates)
-    steps = max(1, _CHUNK // gates[0].size)
-    for stop in range(T, 0, -steps):
-        start = max(stop - steps, 0)
-        q, dh_dc = _local_derivatives(gates[start:stop], cs_tm[start:stop], tanh_cs[start:stop])
-        for t in range(stop - 1, start - 1, -1):
-            yield t, q[t - start], dh_dc[t - start]
-
-
-def _cell_backward(dh, dc, f, q, dh_dc, da_blocks):
-    """The chain rule back through _cell_forward.
-
-    dh : (B, H) ∂L/∂h_t. dc : (B, H) ∂L/∂c_t from the later steps, overwritten by ∂L/∂c_{t−1}.
-    f : (B, H) the forget gate; q (4, B, H) and dh_dc (B, H) from _local_derivatives.
-    Writes da_blocks (4, B, H), ∂L/∂a_t in PyTorch's blocks i, f, g, o.
-    """
-    dc += dh * dh_dc                              # c_t reaches the loss through h_t too
-    np.multiply(dh, q[0], out=da_blocks[3])       # ∂L/∂a_o
-    np.multiply(dc, q[1:], out=da_blocks[:3])     # ∂L/∂a_i, ∂L/∂a_f, ∂L/∂a_g
-    dc *= f                                       # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
-
-
-def _blocks(a):
-    """The (…, B, 4H) array a seen as (…, 4, B, H): its four gate blocks, without a copy."""
-    *lead, B, H4 = a.shape
-    return a.reshape(*lead, B, 4, H4 // 4).swapaxes(-3, -2)
+    do = dh * tanh_c                                # h = o ⊙ tanh(c)
+    dc_total = dc + dh * o * dtanh(tanh_c)          # c reaches the loss through h and step t + 1
+    df = dc_total * c_prev                          # c = f ⊙ c_prev + i ⊙ g
+    di = dc_total * g
+    dg = dc_total * i
+    dc_prev = dc_total * f
+    da_i = di * dsigmoid(i)                         # i = σ(a_i)
+    da_f = df * dsigmoid(f)                         # f = σ(a_f)
+    da_g = dg * dtanh(g)                            # g = tanh(a_g)
+    da_o = do * dsigmoid(o)                         # o = σ(a_o)
+    dA = np.concatenate([da_i, da_f, da_g, da_o], axis=-1)   # joined in the order i, f, g, o
+    return dA, dc_prev
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
-    """One LSTM step.
+    """One LSTM step: A = x Wxᵀ + h_prev Whᵀ + b, then the gates and states of cell_forward.
 
     x : (B, D), h_prev : (B, H), c_prev : (B, H), Wx : (4H, D), Wh : (4H, H), b : (4H,),
     with gate blocks in the order i, f, g, o.
     Returns h : (B, H), c : (B, H) and the cache for lstm_step_backward.
+    Book: book/ch06_lstm.md, section "One matrix for four gates".
     """
     check = Shapes()
     Wx = check("Wx", Wx, "4H, D")
@@ -177,13 +127,9 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     x = check("x", x, "B, D")
     h_prev = check("h_prev", h_prev, "B, H")
     c_prev = check("c_prev", c_prev, "B, H")
-    dtype = result_dtype(x, h_prev, c_prev, Wx, Wh, b)
-    a = (x @ _one_tanh_weights(Wx, dtype) + h_prev @ _one_tanh_weights(Wh, dtype)
-         + _one_tanh_weights(b[:, None], dtype)[0])          # all four gates
-    c, tanh_c, h = (np.empty(h_prev.shape, dtype=a.dtype) for _ in range(3))
-    gates = np.empty((4, *h_prev.shape), dtype=a.dtype)
-    _cell_forward(_blocks(a), c_prev, c, tanh_c, h, gates)
-    return h, c, StepCache(x, h_prev, c_prev, gates, tanh_c, Wx, Wh)
+    A = x @ Wx.T + h_prev @ Wh.T + b                 # all four gates' pre-activations
+    i, f, g, o, c, tanh_c, h = cell_forward(A, c_prev)
+    return h, c, StepCache(x, h_prev, c_prev, i, f, g, o, tanh_c, Wx, Wh)
 
 
 def lstm_step_backward(dh, dc, cache):
@@ -191,32 +137,36 @@ def lstm_step_backward(dh, dc, cache):
 
     dh : (B, H) and dc : (B, H), the loss gradients with respect to this step's h and c.
     Returns (dx (B, D), dh_prev (B, H), dc_prev (B, H), dWx (4H, D), dWh (4H, H), db (4H,)),
-    with the weight gradients in the order i, f, g, o.
+    with the weight gradients in the order i, f, g, o:
+
+        dx = dA Wx,  dh_prev = dA Wh,  dWx = dAᵀ x,  dWh = dAᵀ h_prev,  db = Σ_batch dA.
+
+    Book: book/ch06_lstm.md, section "The backward pass of one step".
     """
-    x, h_prev, c_prev, gates, tanh_c, Wx, Wh = cache
+    x, h_prev, c_prev, i, f, g, o, tanh_c, Wx, Wh = cache
     dh = like("dh", dh, "h", h_prev)
-    dc_prev = np.array(like("dc", dc, "c", c_prev), dtype=gates.dtype)  # a copy to overwrite
-    da = np.empty((len(x), 4 * h_prev.shape[1]), dtype=gates.dtype)
-    q, dh_dc = _local_derivatives(gates, c_prev, tanh_c)
-    _cell_backward(dh, dc_prev, gates[2], q, dh_dc, _blocks(da))
-    dx = da @ Wx                      # a = x Wxᵀ + …       ⇒ ∂L/∂x = da Wx
-    dh_prev = da @ Wh                 # a = … + h_prev Whᵀ  ⇒ ∂L/∂h_prev = da Wh
-    dWx = da.T @ x                    # summed over the batch by the matrix product
-    dWh = da.T @ h_prev
-    db = da.sum(axis=0)
+    dc = like("dc", dc, "c", c_prev)
+    dA, dc_prev = cell_backward(dh, dc, i, f, g, o, c_prev, tanh_c)
+    dx = dA @ Wx                      # A = x Wxᵀ + …       ⇒ ∂L/∂x = dA Wx
+    dh_prev = dA @ Wh                 # A = … + h_prev Whᵀ  ⇒ ∂L/∂h_prev = dA Wh
+    dWx = dA.T @ x                    # summed over the batch by the matrix product
+    dWh = dA.T @ h_prev
+    db = dA.sum(axis=0)
     return dx, dh_prev, dc_prev, dWx, dWh, db
 
 
+@fast_twin(fast.lstm_forward)
 def lstm_forward(x, h0, c0, Wx, Wh, b):
-    """Run the LSTM over a batch of sequences.
+    """Run the LSTM over a batch of sequences: the step of lstm_step_forward for t = 1 … T.
 
     x : (B, T, D), h0 : (B, H), c0 : (B, H), Wx : (4H, D), Wh : (4H, H), b : (4H,),
     with gate blocks in the order i, f, g, o.
     Returns hs : (B, T, H), the hidden state after every step, and the cache for
     lstm_backward; the final states are ``cache.h_T`` and ``cache.c_T``.
 
-    All T input projections x_t Wxᵀ + b come from one matrix product before the loop; the
-    loop then does one (B, H) × (H, 4H) product per step and the gates' elementwise work.
+    The input half x_t Wxᵀ + b of every A_t comes from one matrix product before the loop;
+    the loop then does one (B, H) × (H, 4H) product per step and the gates' elementwise work.
+    Book: book/ch06_lstm.md, section "One matrix for four gates".
     """
     check = Shapes()
     Wx = check("Wx", Wx, "4H, D")
@@ -225,31 +175,22 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     x = check("x", x, "B, T, D")
     h0 = check("h0", h0, "B, H")
     c0 = check("c0", c0, "B, H")
-    B, T, D = x.shape
-    H = Wh.shape[1]
     dtype = result_dtype(x, h0, c0, Wx, Wh, b)
-    # Cast once here rather than in every step's product.
-    Wx, Wh = Wx.astype(dtype, copy=False), Wh.astype(dtype, copy=False)
-
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)    # (T, B, D)
-    xWx = (x_tm.reshape(T * B, D) @ _one_tanh_weights(Wx, dtype)).reshape(T, B, 4 * H)
-    xWx += _one_tanh_weights(b[:, None], dtype)[0]
-    Wh_T = _one_tanh_weights(Wh, dtype)
-    hs_tm = np.empty((T + 1, B, H), dtype=dtype)
-    cs_tm = np.empty((T + 1, B, H), dtype=dtype)
-    tanh_cs = np.empty((T, B, H), dtype=dtype)
-    gates = np.empty((T, 4, B, H), dtype=dtype)
-    a = np.empty((B, 4 * H), dtype=dtype)
-    a_blocks = _blocks(a)
-    hs_tm[0], cs_tm[0] = h0, c0
+    x, h0, c0, Wx, Wh, b = (a.astype(dtype, copy=False) for a in (x, h0, c0, Wx, Wh, b))
+    B, T, _ = x.shape
+    H = Wh.shape[1]
+    xWx = x @ Wx.T + b                     # (B, T, 4H): x_t Wxᵀ + b for every t at once
+    hs, cs = np.empty((2, B, T + 1, H), dtype=dtype)
+    i, f, g, o, tanh_cs = np.empty((5, B, T, H), dtype=dtype)
+    hs[:, 0], cs[:, 0] = h0, c0
     for t in range(T):
-        np.matmul(hs_tm[t], Wh_T, out=a)
-        a += xWx[t]                   # a_t = h_{t−1} Whᵀ + x_t Wxᵀ + b
-        _cell_forward(a_blocks, cs_tm[t], cs_tm[t + 1], tanh_cs[t], hs_tm[t + 1], gates[t])
-    cache = SequenceCache(x_tm, hs_tm, cs_tm, gates, tanh_cs, Wx, Wh)
-    return hs_tm[1:].transpose(1, 0, 2), cache
+        A = xWx[:, t] + hs[:, t] @ Wh.T    # A_t = x_t Wxᵀ + b + h_{t−1} Whᵀ
+        i[:, t], f[:, t], g[:, t], o[:, t], cs[:, t + 1], tanh_cs[:, t], hs[:, t + 1] = \
+            cell_forward(A, cs[:, t])
+    return hs[:, 1:], SequenceCache(x, hs, cs, i, f, g, o, tanh_cs, Wx, Wh)
 
 
+@fast_twin(fast.lstm_backward)
 def lstm_backward(dhs, cache, dc_T=None):
     """Backpropagation through time for the LSTM.
 
@@ -257,30 +198,34 @@ def lstm_backward(dhs, cache, dc_T=None):
     dc_T : (B, H) or None, the gradient with respect to the final cell state ``cache.c_T``
     when the loss uses it (through a later chunk or a network's final states); None is zero.
     (A gradient for h_T needs no argument of its own: add it to dhs[:, -1].)
-    Two gradients flow back from step t + 1: dh_next into h_t (added to dhs[:, t]) and dc
-    into c_t. The shared weights collect the sum over all steps.
+    Two gradients flow back from step t + 1: dh_next into h_t (added to dhs[:, t]) and
+    dc_next into c_t. The shared weights collect the sum over all steps:
+
+        dA_t, dc_next = cell_backward(dhs_t + dh_next, dc_next, …),   dh_next = dA_t Wh,
+        dWx = Σ_t dA_tᵀ x_t,   dWh = Σ_t dA_tᵀ h_{t−1},   db = Σ_t Σ_batch dA_t.
 
     Returns (dx (B, T, D), dh0 (B, H), dc0 (B, H), dWx (4H, D), dWh (4H, H), db (4H,)),
     with the weight gradients in the order i, f, g, o.
+    Book: book/ch06_lstm.md, section "Through a whole sequence: two gradients flow back".
     """
-    x_tm, hs_tm, cs_tm, gates, tanh_cs, Wx, Wh = cache
-    T, B, D = x_tm.shape
-    H = hs_tm.shape[2]
-    dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
-    da = np.empty((T, B, 4 * H), dtype=gates.dtype)   # ∂L/∂a_t for every step
-    da_blocks = _blocks(da)
-    forget = gates[:, 2]
-    dh, dh_next, dc = (np.zeros((B, H), dtype=gates.dtype) for _ in range(3))
+    x, hs, cs, i, f, g, o, tanh_cs, Wx, Wh = check_cache(cache, SequenceCache,
+                                                         "rnnkit.lstm.lstm_forward.plain")
+    dhs = like("dhs", dhs, "hs", hs[:, 1:]).astype(hs.dtype, copy=False)   # the cache's dtype
+    B, T, _ = x.shape
+    dA = np.empty((B, T, Wh.shape[0]), dtype=hs.dtype)   # ∂L/∂A_t of every step
+    dh_next = np.zeros_like(hs[:, 0])      # nothing comes back from after step T …
+    dc_next = np.zeros_like(cs[:, 0])      # … except through c_T when the loss uses it
     if dc_T is not None:
-        dc += like("dc_T", dc_T, "c_T", cache.c_T)
-    for t, q, dh_dc in _local_derivatives_backwards(gates, cs_tm, tanh_cs):
-        np.add(dhs[:, t], dh_next, out=dh)  # h_t feeds the loss and step t + 1
-        _cell_backward(dh, dc, forget[t], q, dh_dc, da_blocks[t])
-        np.matmul(da[t], Wh, out=dh_next)  # a_t = … + h_{t−1} Whᵀ ⇒ ∂L/∂h_{t−1} = da_t Wh
-    # Weights are shared across time, so their gradients sum over steps: one product each.
-    da_flat = da.reshape(T * B, 4 * H)
-    dWx = da_flat.T @ x_tm.reshape(T * B, D)
-    dWh = da_flat.T @ hs_tm[:-1].reshape(T * B, H)
-    db = da_flat.sum(axis=0)
-    dx = (da_flat @ Wx).reshape(T, B, D).transpose(1, 0, 2)
-    return dx, dh_next, dc, dWx, dWh, db
+        dc_next += like("dc_T", dc_T, "c_T", cache.c_T)
+    for t in reversed(range(T)):
+        dA[:, t], dc_next = cell_backward(dhs[:, t] + dh_next, dc_next, i[:, t], f[:, t],
+                                          g[:, t], o[:, t], cs[:, t], tanh_cs[:, t])
+        dh_next = dA[:, t] @ Wh            # A_t = … + h_{t−1} Whᵀ ⇒ ∂L/∂h_{t−1} = dA_t Wh
+    # Every step uses the same Wx, Wh and b: their gradients sum over steps (and the batch),
+    # one product each once the loop has every dA_t.
+    steps = ([0, 1], [0, 1])               # contract the batch and time axes
+    dWx = np.tensordot(dA, x, axes=steps)            # Σ_t dA_tᵀ x_t
+    dWh = np.tensordot(dA, hs[:, :-1], axes=steps)   # Σ_t dA_tᵀ h_{t−1}
+    db = dA.sum(axis=(0, 1))
+    dx = dA @ Wx                           # dx_t = dA_t Wx
+    return dx, dh_next, dc_next, dWx, dWh, db

@@ -1,17 +1,25 @@
 """The vanilla (Elman) RNN with tanh: one step and a whole sequence, forward and backward.
 
-Book chapter 1 defines the forward pass, chapter 2 the backward pass (BPTT).
+Book chapter 1 defines the forward pass (book/ch01_sequences.md, section "The RNN
+equations"), chapter 2 the backward pass (book/ch02_bptt.md, section "Backpropagation
+through time"):
 
     z_t = x_t Uᵀ + h_{t−1} Wᵀ + b        (row-vector batch form of b + W h_{t−1} + U x_t)
     h_t = tanh(z_t)
 
 Shapes: x (B, T, D), h (B, H), U (H, D), W (H, H), b (H,).
+
+``rnn_forward`` and ``rnn_backward`` run their fast twins in ``rnnkit.fast.rnn`` (the same
+numbers, faster); the code below is the plain version, callable as ``rnn_forward.plain``.
 """
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Shapes, like, result_dtype
+from ._checks import Shapes, check_cache, like, result_dtype
+from .fast import fast_twin
+from .fast import rnn as fast
+from .functional import dtanh
 
 
 class StepCache(NamedTuple):
@@ -24,11 +32,16 @@ class StepCache(NamedTuple):
 
 
 class SequenceCache(NamedTuple):
-    """What rnn_backward needs, kept time-major so each step's slice is contiguous."""
-    x_tm: np.ndarray    # (T, B, D)
-    hs_tm: np.ndarray   # (T + 1, B, H): hs_tm[0] = h0, hs_tm[t + 1] = h_t
+    """What rnn_backward needs: the inputs, every state h_0 … h_T and the weights."""
+    x: np.ndarray       # (B, T, D)
+    hs: np.ndarray      # (B, T + 1, H): hs[:, 0] = h_0, hs[:, t] = h_t
     U: np.ndarray       # (H, D)
     W: np.ndarray       # (H, H)
+
+    @property
+    def h_T(self):
+        """The last hidden state h_T, (B, H)."""
+        return self.hs[:, -1]
 
 
 def rnn_step_forward(x, h_prev, U, W, b):
@@ -36,6 +49,7 @@ def rnn_step_forward(x, h_prev, U, W, b):
 
     x : (B, D), h_prev : (B, H), U : (H, D), W : (H, H), b : (H,)
     Returns h : (B, H) and the cache for rnn_step_backward.
+    Book: book/ch01_sequences.md, section "The RNN equations".
     """
     check = Shapes()
     U = check("U", U, "H, D")
@@ -51,11 +65,17 @@ def rnn_step_backward(dh, cache):
     """Backward pass of one RNN step.
 
     dh : (B, H), the loss gradient with respect to this step's h.
-    Returns (dx (B, D), dh_prev (B, H), dU (H, D), dW (H, H), db (H,)).
+    Returns (dx (B, D), dh_prev (B, H), dU (H, D), dW (H, H), db (H,)):
+
+        dz = dh ⊙ (1 − h²),  dx = dz U,  dh_prev = dz W,  dU = dzᵀ x,  dW = dzᵀ h_prev,
+        db = Σ_batch dz.
+
+    Book: book/ch02_bptt.md, sections "Backward pass" (the worked example) and "The BPTT
+    formula".
     """
     x, h_prev, h, U, W = cache
     dh = like("dh", dh, "h", h)
-    dz = dh * (1 - h * h)      # ∂L/∂z = ∂L/∂h ⊙ tanh'(z), with tanh' = 1 − h²
+    dz = dh * dtanh(h)         # h = tanh(z) ⇒ ∂L/∂z = ∂L/∂h ⊙ (1 − h²)
     dx = dz @ U                # z = x Uᵀ + …  ⇒ ∂L/∂x = dz U
     dh_prev = dz @ W           # z = … + h_prev Wᵀ ⇒ ∂L/∂h_prev = dz W
     dU = dz.T @ x              # summed over the batch by the matrix product
@@ -64,14 +84,17 @@ def rnn_step_backward(dh, cache):
     return dx, dh_prev, dU, dW, db
 
 
+@fast_twin(fast.rnn_forward)
 def rnn_forward(x, h0, U, W, b):
-    """Run the RNN over a batch of sequences.
+    """Run the RNN over a batch of sequences: h_t = tanh(x_t Uᵀ + h_{t−1} Wᵀ + b), t = 1 … T.
 
     x : (B, T, D), h0 : (B, H), U : (H, D), W : (H, H), b : (H,)
     Returns hs : (B, T, H), the hidden state after every step, and the cache for rnn_backward.
 
-    All T input projections x_t Uᵀ + b come from one matrix product before the loop; the
-    loop then does one (B, H) × (H, H) product per step, the only part that must be sequential.
+    The input part x_t Uᵀ + b of every step comes from one matrix product before the loop;
+    the loop then does one (B, H) × (H, H) product per step, the only part that must be
+    sequential. Book: book/ch01_sequences.md, sections "The RNN equations" and "Tensor shapes
+    with mini-batches".
     """
     check = Shapes()
     U = check("U", U, "H, D")
@@ -79,52 +102,46 @@ def rnn_forward(x, h0, U, W, b):
     b = check("b", b, "H")
     x = check("x", x, "B, T, D")
     h0 = check("h0", h0, "B, H")
-    B, T, D = x.shape
-    H = W.shape[0]
     dtype = result_dtype(x, h0, U, W, b)
-
-    U, W = U.astype(dtype, copy=False), W.astype(dtype, copy=False)   # cast once, not per step
-
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)   # (T, B, D)
-    xU = (x_tm.reshape(T * B, D) @ U.T).reshape(T, B, H)
-    xU += b
-    hs_tm = np.empty((T + 1, B, H), dtype=dtype)
-    hs_tm[0] = h0
-    W_T = np.ascontiguousarray(W.T)   # BLAS is faster with it stored transposed
+    x, h0, U, W, b = (a.astype(dtype, copy=False) for a in (x, h0, U, W, b))
+    B, T, _ = x.shape
+    xU = x @ U.T + b                       # (B, T, H): x_t Uᵀ + b for every t at once
+    hs = np.empty((B, T + 1, len(W)), dtype=dtype)
+    hs[:, 0] = h0
     for t in range(T):
-        h = hs_tm[t + 1]              # written in place: no temporary arrays in the loop
-        np.matmul(hs_tm[t], W_T, out=h)
-        h += xU[t]                    # z_t = h_{t−1} Wᵀ + x_t Uᵀ + b
-        np.tanh(h, out=h)             # h_t = tanh(z_t)
-    return hs_tm[1:].transpose(1, 0, 2), SequenceCache(x_tm, hs_tm, U, W)
+        hs[:, t + 1] = np.tanh(xU[:, t] + hs[:, t] @ W.T)   # h_t = tanh(x_t Uᵀ + b + h_{t−1} Wᵀ)
+    return hs[:, 1:], SequenceCache(x, hs, U, W)
 
 
+@fast_twin(fast.rnn_backward)
 def rnn_backward(dhs, cache):
     """Backpropagation through time over the whole sequence.
 
     dhs : (B, T, H), the gradient of the loss with respect to each h_t from the layer above
     (zero where a step has no loss). The gradient reaching h_t is that plus what flows back
-    from step t + 1 (dh_next); the shared weights collect the sum over all steps.
+    from step t + 1 (dh_next); the shared weights collect the sum over all steps:
+
+        dz_t = (dhs_t + dh_next) ⊙ (1 − h_t²),   dh_next = dz_t W,
+        dU = Σ_t dz_tᵀ x_t,   dW = Σ_t dz_tᵀ h_{t−1},   db = Σ_t Σ_batch dz_t,   dx_t = dz_t U.
 
     Returns (dx (B, T, D), dh0 (B, H), dU (H, D), dW (H, H), db (H,)).
+    Book: book/ch02_bptt.md, sections "The BPTT formula", "Shared parameters: gradients are
+    summed over time" and "The gradient from the next step is added to the local one".
     """
-    x_tm, hs_tm, U, W = cache
-    T, B, D = x_tm.shape
-    H = W.shape[0]
-    dhs = like("dhs", dhs, "hs", hs_tm[1:].transpose(1, 0, 2))
-    # dz (T, B, H) starts as ∂L/∂h_t from above and becomes ∂L/∂z_t, step by step.
-    dz = np.array(dhs.transpose(1, 0, 2), dtype=hs_tm.dtype, order="C")   # a copy, even if B = 1
-    dtanh = 1 - hs_tm[1:] ** 2              # tanh'(z_t) = 1 − h_t², for every step at once
-    dh_next = np.zeros((B, H), dtype=hs_tm.dtype)
-    for t in range(T - 1, -1, -1):
-        dz[t] += dh_next                    # h_t feeds the loss and step t + 1
-        dz[t] *= dtanh[t]                   # through tanh
-        np.matmul(dz[t], W, out=dh_next)    # z_t = … + h_{t−1} Wᵀ ⇒ into h_{t−1}
-    # Weights are shared across time, so their gradients sum over steps: one product each.
-    dz_flat = dz.reshape(T * B, H)
-    dU = dz_flat.T @ x_tm.reshape(T * B, D)
-    dW = dz_flat.T @ hs_tm[:-1].reshape(T * B, H)
-    db = dz_flat.sum(axis=0)
-    dx = (dz_flat @ U).reshape(T, B, D).transpose(1, 0, 2)
+    x, hs, U, W = check_cache(cache, SequenceCache, "rnnkit.rnn.rnn_forward.plain")
+    dhs = like("dhs", dhs, "hs", hs[:, 1:])
+    T = x.shape[1]
+    dz = np.empty_like(hs[:, 1:])            # ∂L/∂z_t of every step, (B, T, H)
+    dh_next = np.zeros_like(hs[:, 0])        # nothing comes back from after step T
+    for t in reversed(range(T)):
+        dh = dhs[:, t] + dh_next             # h_t feeds the loss and step t + 1
+        dz[:, t] = dh * dtanh(hs[:, t + 1])  # h_t = tanh(z_t)
+        dh_next = dz[:, t] @ W               # z_t = … + h_{t−1} Wᵀ ⇒ ∂L/∂h_{t−1} = dz_t W
+    # Every step uses the same U, W and b: their gradients sum over steps (and the batch),
+    # one product each once the loop has every dz_t.
+    steps = ([0, 1], [0, 1])                 # contract the batch and time axes
+    dU = np.tensordot(dz, x, axes=steps)     # Σ_t dz_tᵀ x_t
+    dW = np.tensordot(dz, hs[:, :-1], axes=steps)   # Σ_t dz_tᵀ h_{t−1}
+    db = dz.sum(axis=(0, 1))
+    dx = dz @ U                              # dx_t = dz_t U
     return dx, dh_next, dU, dW, db
-

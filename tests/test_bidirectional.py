@@ -12,6 +12,8 @@ from rnnkit.layers import get_cell
 from rnnkit.stacked import stacked_forward
 
 CELLS = ["rnn", "lstm", "gru"]
+# Every test runs twice: on the layers' plain sequence functions and on their fast twins.
+pytestmark = pytest.mark.usefixtures("layers_on_path")
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -2,13 +2,17 @@
 numerical gradients and PyTorch's nn.GRU, and clear errors on bad input."""
 import numpy as np
 import pytest
-from conftest import assert_close, load_torch_fixture
+from conftest import assert_close, both_paths, load_torch_fixture
 
 from rnnkit.functional import sigmoid
 from rnnkit.gradcheck import check_gradient
 from rnnkit.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 
 NAMES = ["x", "h0", "Wx", "Wh", "bx", "bh"]
+
+
+# The sequence functions' plain versions and their fast twins pass the same tests.
+sequence = both_paths(gru_forward, gru_backward)
 
 
 def params(rng, B=3, T=4, D=5, H=6, dtype=np.float64):
@@ -40,7 +44,8 @@ def test_step_forward_is_the_equation_in_gate_order_r_z_n():
     assert_close("h", h, (1 - z) * n + z * h_prev, atol=1e-14)
 
 
-def test_forward_equals_a_loop_of_steps():
+def test_forward_equals_a_loop_of_steps(sequence):
+    gru_forward, gru_backward = sequence
     x, h0, Wx, Wh, bx, bh = params(np.random.default_rng(1))
     hs, cache = gru_forward(x, h0, Wx, Wh, bx, bh)
     h = h0
@@ -64,7 +69,8 @@ def test_step_backward_matches_numerical_gradients():
         check_gradient(name, g, loss, arr)
 
 
-def test_backward_matches_numerical_gradients():
+def test_backward_matches_numerical_gradients(sequence):
+    gru_forward, gru_backward = sequence
     rng = np.random.default_rng(3)
     args = params(rng)
     dhs = rng.normal(size=(3, 4, 6))
@@ -78,7 +84,8 @@ def test_backward_matches_numerical_gradients():
         check_gradient(name, g, loss, arr)
 
 
-def test_matches_pytorch_nn_gru():
+def test_matches_pytorch_nn_gru(sequence):
+    gru_forward, gru_backward = sequence
     f = load_torch_fixture("gru")
     hs, cache = gru_forward(f["x"], f["h0"][0], f["weight_ih_l0"], f["weight_hh_l0"],
                             f["bias_ih_l0"], f["bias_hh_l0"])
@@ -94,7 +101,8 @@ def test_matches_pytorch_nn_gru():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dtype_in_is_dtype_out(dtype):
+def test_dtype_in_is_dtype_out(dtype, sequence):
+    gru_forward, gru_backward = sequence
     x, h0, Wx, Wh, bx, bh = params(np.random.default_rng(4), dtype=dtype)
     hs, cache = gru_forward(x, h0, Wx, Wh, bx, bh)
     assert hs.dtype == dtype
@@ -104,7 +112,8 @@ def test_dtype_in_is_dtype_out(dtype):
     assert [g.dtype for g in gru_step_backward(np.ones_like(h), cache)] == [dtype] * 6
 
 
-def test_float32_agrees_with_float64():
+def test_float32_agrees_with_float64(sequence):
+    gru_forward, gru_backward = sequence
     args = params(np.random.default_rng(5))
     hs64, cache64 = gru_forward(*args)
     hs32, cache32 = gru_forward(*[a.astype(np.float32) for a in args])
@@ -115,7 +124,8 @@ def test_float32_agrees_with_float64():
 
 
 @pytest.mark.parametrize("B", [1, 3])   # with B = 1, time-major views are contiguous too
-def test_forward_and_backward_do_not_modify_their_inputs(B):
+def test_forward_and_backward_do_not_modify_their_inputs(B, sequence):
+    gru_forward, gru_backward = sequence
     rng = np.random.default_rng(6)
     args = params(rng, B=B)
     dhs = rng.normal(size=(B, 4, 6))
@@ -129,7 +139,8 @@ def test_forward_and_backward_do_not_modify_their_inputs(B):
 
 
 @pytest.mark.parametrize("B", [1, 3])
-def test_backward_twice_gives_the_same_gradients(B):
+def test_backward_twice_gives_the_same_gradients(B, sequence):
+    gru_forward, gru_backward = sequence
     rng = np.random.default_rng(7)
     args = params(rng, B=B)
     dhs = rng.normal(size=(B, 4, 6))
@@ -151,7 +162,8 @@ def test_backward_twice_gives_the_same_gradients(B):
     ("h0", np.full((3, 6), np.inf), r"h0 \(shape \(3, 6\)\) contains NaN or inf"),
     ("Wh", np.zeros((18, 6), dtype=int), r"Wh must be a float array, got dtype int"),
 ])
-def test_bad_input_raises_a_clear_error(which, bad, message):
+def test_bad_input_raises_a_clear_error(which, bad, message, sequence):
+    gru_forward, gru_backward = sequence
     args = dict(zip(NAMES, params(np.random.default_rng(8))))
     args[which] = bad
     with pytest.raises(ValueError, match=message):
@@ -170,7 +182,8 @@ def test_step_bad_input_raises_a_clear_error(which, bad, message):
         gru_step_forward(**args)
 
 
-def test_backward_rejects_gradients_of_the_wrong_shape():
+def test_backward_rejects_gradients_of_the_wrong_shape(sequence):
+    gru_forward, gru_backward = sequence
     rng = np.random.default_rng(10)
     _, cache = gru_forward(*params(rng))
     with pytest.raises(ValueError, match=r"dhs has shape \(3, 4\) but hs has shape \(3, 4, 6\)"):

@@ -2,14 +2,18 @@
 gradients and PyTorch's nn.LSTM, and clear errors on bad input."""
 import numpy as np
 import pytest
-from conftest import assert_close, load_torch_fixture
+from conftest import assert_close, both_paths, load_torch_fixture
 
-import rnnkit.lstm
+import rnnkit.fast.lstm
 from rnnkit.functional import sigmoid
 from rnnkit.gradcheck import check_gradient
 from rnnkit.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
 NAMES = ["x", "h0", "c0", "Wx", "Wh", "b"]
+
+
+# The sequence functions' plain versions and their fast twins pass the same tests.
+sequence = both_paths(lstm_forward, lstm_backward)
 
 
 def params(rng, B=3, T=4, D=5, H=6, dtype=np.float64):
@@ -37,7 +41,8 @@ def test_step_forward_is_the_equation_in_gate_order_i_f_g_o():
     assert_close("h", h, sigmoid(a_o) * np.tanh(c_expected), atol=1e-14)
 
 
-def test_forward_equals_a_loop_of_steps_and_exposes_the_final_states():
+def test_forward_equals_a_loop_of_steps_and_exposes_the_final_states(sequence):
+    lstm_forward, lstm_backward = sequence
     x, h0, c0, Wx, Wh, b = params(np.random.default_rng(1))
     hs, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     h, c = h0, c0
@@ -63,7 +68,8 @@ def test_step_backward_matches_numerical_gradients():
         check_gradient(name, g, loss, arr)
 
 
-def test_backward_matches_numerical_gradients():
+def test_backward_matches_numerical_gradients(sequence):
+    lstm_forward, lstm_backward = sequence
     rng = np.random.default_rng(3)
     args = params(rng)
     dhs = rng.normal(size=(3, 4, 6))
@@ -77,7 +83,8 @@ def test_backward_matches_numerical_gradients():
         check_gradient(name, g, loss, arr)
 
 
-def test_backward_takes_the_gradient_of_the_final_cell_state():
+def test_backward_takes_the_gradient_of_the_final_cell_state(sequence):
+    lstm_forward, lstm_backward = sequence
     rng = np.random.default_rng(4)
     args = params(rng)
     dhs, dc_T = rng.normal(size=(3, 4, 6)), rng.normal(size=(3, 6))
@@ -93,20 +100,22 @@ def test_backward_takes_the_gradient_of_the_final_cell_state():
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 4])
-def test_backward_is_the_same_whatever_the_chunk_of_local_derivatives(steps, monkeypatch):
-    # The gates' own derivatives are computed a chunk of steps at a time; with T = 4, a chunk
-    # of 1, 2, 3 or 4 steps covers the cases of even, uneven and single chunks.
+def test_fast_backward_is_the_same_whatever_the_chunk_of_local_derivatives(steps, monkeypatch):
+    # The fast path computes the gates' own derivatives a chunk of steps at a time; with T = 4,
+    # a chunk of 1, 2, 3 or 4 steps covers the cases of even, uneven and single chunks.
+    lstm_forward, lstm_backward = rnnkit.fast.lstm.lstm_forward, rnnkit.fast.lstm.lstm_backward
     rng = np.random.default_rng(12)
     args = params(rng)
     dhs, dc_T = rng.normal(size=(3, 4, 6)), rng.normal(size=(3, 6))
     _, cache = lstm_forward(*args)
     whole = lstm_backward(dhs, cache, dc_T=dc_T)
-    monkeypatch.setattr(rnnkit.lstm, "_CHUNK", steps * cache.gates[0].size)
+    monkeypatch.setattr(rnnkit.fast.lstm, "_CHUNK", steps * cache.gates[0].size)
     for name, got, expected in zip(NAMES, lstm_backward(dhs, cache, dc_T=dc_T), whole):
         assert_close("d" + name, got, expected, atol=1e-14)
 
 
-def test_matches_pytorch_nn_lstm():
+def test_matches_pytorch_nn_lstm(sequence):
+    lstm_forward, lstm_backward = sequence
     f = load_torch_fixture("lstm")
     b = f["bias_ih_l0"] + f["bias_hh_l0"]
     hs, cache = lstm_forward(f["x"], f["h0"][0], f["c0"][0],
@@ -126,7 +135,8 @@ def test_matches_pytorch_nn_lstm():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dtype_in_is_dtype_out(dtype):
+def test_dtype_in_is_dtype_out(dtype, sequence):
+    lstm_forward, lstm_backward = sequence
     x, h0, c0, Wx, Wh, b = params(np.random.default_rng(5), dtype=dtype)
     hs, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     assert hs.dtype == dtype and cache.c_T.dtype == dtype
@@ -138,7 +148,8 @@ def test_dtype_in_is_dtype_out(dtype):
     assert [g.dtype for g in grads] == [dtype] * 6
 
 
-def test_float32_agrees_with_float64():
+def test_float32_agrees_with_float64(sequence):
+    lstm_forward, lstm_backward = sequence
     args = params(np.random.default_rng(6))
     hs64, cache64 = lstm_forward(*args)
     hs32, cache32 = lstm_forward(*[a.astype(np.float32) for a in args])
@@ -149,7 +160,8 @@ def test_float32_agrees_with_float64():
 
 
 @pytest.mark.parametrize("B", [1, 3])   # with B = 1, time-major views are contiguous too
-def test_forward_and_backward_do_not_modify_their_inputs(B):
+def test_forward_and_backward_do_not_modify_their_inputs(B, sequence):
+    lstm_forward, lstm_backward = sequence
     rng = np.random.default_rng(7)
     args = params(rng, B=B)
     dhs, dc_T = rng.normal(size=(B, 4, 6)), rng.normal(size=(B, 6))
@@ -164,7 +176,8 @@ def test_forward_and_backward_do_not_modify_their_inputs(B):
 
 
 @pytest.mark.parametrize("B", [1, 3])
-def test_backward_twice_gives_the_same_gradients(B):
+def test_backward_twice_gives_the_same_gradients(B, sequence):
+    lstm_forward, lstm_backward = sequence
     rng = np.random.default_rng(8)
     args = params(rng, B=B)
     dhs = rng.normal(size=(B, 4, 6))
@@ -186,7 +199,8 @@ def test_backward_twice_gives_the_same_gradients(B):
     ("c0", np.full((3, 6), np.nan), r"c0 \(shape \(3, 6\)\) contains NaN"),
     ("x", np.zeros((3, 4, 5), dtype=int), r"x must be a float array, got dtype int"),
 ])
-def test_bad_input_raises_a_clear_error(which, bad, message):
+def test_bad_input_raises_a_clear_error(which, bad, message, sequence):
+    lstm_forward, lstm_backward = sequence
     args = dict(zip(NAMES, params(np.random.default_rng(9))))
     args[which] = bad
     with pytest.raises(ValueError, match=message):
@@ -206,7 +220,8 @@ def test_step_bad_input_raises_a_clear_error(which, bad, message):
         lstm_step_forward(**args)
 
 
-def test_backward_rejects_gradients_of_the_wrong_shape():
+def test_backward_rejects_gradients_of_the_wrong_shape(sequence):
+    lstm_forward, lstm_backward = sequence
     rng = np.random.default_rng(11)
     hs, cache = lstm_forward(*params(rng))
     with pytest.raises(ValueError, match=r"dhs has shape \(3, 4\) but hs has shape \(3, 4, 6\)"):

@@ -2,10 +2,14 @@
 PyTorch's nn.RNN, and clear errors on bad input."""
 import numpy as np
 import pytest
-from conftest import assert_close, load_torch_fixture
+from conftest import assert_close, both_paths, load_torch_fixture
 
 from rnnkit.gradcheck import check_gradient
 from rnnkit.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+
+# The sequence functions' plain versions and their fast twins pass the same tests.
+sequence = both_paths(rnn_forward, rnn_backward)
 
 
 def params(rng, B=3, T=4, D=5, H=6, dtype=np.float64):
@@ -24,7 +28,8 @@ def test_step_forward_is_the_equation():
     assert_close("h", h, np.tanh(b + h0 @ W.T + x[:, 0] @ U.T), atol=1e-14)
 
 
-def test_forward_equals_a_loop_of_steps():
+def test_forward_equals_a_loop_of_steps(sequence):
+    rnn_forward, rnn_backward = sequence
     x, h0, U, W, b = params(np.random.default_rng(1))
     hs, _ = rnn_forward(x, h0, U, W, b)
     h = h0
@@ -48,7 +53,8 @@ def test_step_backward_matches_numerical_gradients():
         check_gradient(name, g, loss, arr)
 
 
-def test_backward_matches_numerical_gradients():
+def test_backward_matches_numerical_gradients(sequence):
+    rnn_forward, rnn_backward = sequence
     rng = np.random.default_rng(3)
     x, h0, U, W, b = params(rng)
     dhs = rng.normal(size=(3, 4, 6))
@@ -62,7 +68,8 @@ def test_backward_matches_numerical_gradients():
         check_gradient(name, g, loss, arr)
 
 
-def test_matches_pytorch_nn_rnn():
+def test_matches_pytorch_nn_rnn(sequence):
+    rnn_forward, rnn_backward = sequence
     f = load_torch_fixture("rnn")
     b = f["bias_ih_l0"] + f["bias_hh_l0"]
     hs, cache = rnn_forward(f["x"], f["h0"][0], f["weight_ih_l0"], f["weight_hh_l0"], b)
@@ -79,7 +86,8 @@ def test_matches_pytorch_nn_rnn():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dtype_in_is_dtype_out(dtype):
+def test_dtype_in_is_dtype_out(dtype, sequence):
+    rnn_forward, rnn_backward = sequence
     x, h0, U, W, b = params(np.random.default_rng(4), dtype=dtype)
     hs, cache = rnn_forward(x, h0, U, W, b)
     assert hs.dtype == dtype
@@ -89,7 +97,8 @@ def test_dtype_in_is_dtype_out(dtype):
     assert all(g.dtype == dtype for g in rnn_step_backward(np.ones_like(h), cache))
 
 
-def test_forward_does_not_modify_its_inputs():
+def test_forward_does_not_modify_its_inputs(sequence):
+    rnn_forward, rnn_backward = sequence
     args = params(np.random.default_rng(5))
     copies = [a.copy() for a in args]
     hs, cache = rnn_forward(*args)
@@ -99,7 +108,8 @@ def test_forward_does_not_modify_its_inputs():
 
 
 @pytest.mark.parametrize("B", [1, 3])
-def test_backward_leaves_dhs_and_the_cache_as_they_were(B):
+def test_backward_leaves_dhs_and_the_cache_as_they_were(B, sequence):
+    rnn_forward, rnn_backward = sequence
     # With B = 1 a time-major view of dhs is already contiguous, so a copy must be explicit.
     rng = np.random.default_rng(8)
     hs, cache = rnn_forward(*params(rng, B=B))
@@ -121,14 +131,16 @@ def test_backward_leaves_dhs_and_the_cache_as_they_were(B):
     ("x", np.full((3, 4, 5), np.nan), r"x \(shape \(3, 4, 5\)\) contains NaN"),
     ("x", np.zeros((3, 4, 5), dtype=int), r"x must be a float array, got dtype int"),
 ])
-def test_bad_input_raises_a_clear_error(which, bad, message):
+def test_bad_input_raises_a_clear_error(which, bad, message, sequence):
+    rnn_forward, rnn_backward = sequence
     args = dict(zip(["x", "h0", "U", "W", "b"], params(np.random.default_rng(6))))
     args[which] = bad
     with pytest.raises(ValueError, match=message):
         rnn_forward(**args)
 
 
-def test_backward_rejects_a_gradient_of_the_wrong_shape():
+def test_backward_rejects_a_gradient_of_the_wrong_shape(sequence):
+    rnn_forward, rnn_backward = sequence
     hs, cache = rnn_forward(*params(np.random.default_rng(7)))
     with pytest.raises(ValueError, match=r"dhs has shape \(3, 4\) but hs has shape \(3, 4, 6\)"):
         rnn_backward(np.ones((3, 4)), cache)

@@ -1,9 +1,9 @@
-"""rnnkit._inplace: the in-place activations agree with rnnkit.functional and never warn."""
+"""rnnkit.fast.inplace: the in-place activations agree with rnnkit.functional and never warn."""
 import warnings
 
 import numpy as np
 
-from rnnkit._inplace import sigmoid_
+from rnnkit.fast.inplace import sigmoid_
 from rnnkit.functional import sigmoid
 
 
