@@ -22,7 +22,7 @@ A model that must predict step t + 1 from steps up to t (a language model sampli
 text) cannot use the reverse direction, which reads the future.
 """
 from .layers import layer_backward, layer_forward
-from .stacked import stack_backward, stack_forward
+from .stacked import deep_backward, deep_forward
 
 
 def reversed_layer_forward(x, state0, params, cell="rnn"):
@@ -49,7 +49,7 @@ def bidirectional_forward(x, h0, layers, cell="rnn"):
     Returns (outputs (B, T, 2H), h_n, cache): outputs[..., :H] is the top layer's forward
     direction and outputs[..., H:] its reverse direction; h_n is (2L, B, H), or (h_n, c_n).
     """
-    return stack_forward(x, h0, layers, cell, (layer_forward, reversed_layer_forward))
+    return deep_forward(x, h0, layers, cell, (layer_forward, reversed_layer_forward))
 
 
 def bidirectional_backward(doutputs, cache, dh_n=None):
@@ -60,4 +60,4 @@ def bidirectional_backward(doutputs, cache, dh_n=None):
     Returns (dx (B, T, D), dh0 (2L, B, H) or (dh0, dc0), dlayers), where dlayers[k] holds
     the gradients of layers[k] in the same order.
     """
-    return stack_backward(doutputs, cache, dh_n, (layer_backward, reversed_layer_backward))
+    return deep_backward(doutputs, cache, dh_n, (layer_backward, reversed_layer_backward))

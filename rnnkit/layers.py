@@ -47,7 +47,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._checks import Shapes, like
+from ._checks import Shapes, blocks_of, like, sizes_of
 from .gru import gru_backward, gru_forward
 from .lstm import lstm_backward, lstm_forward
 from .rnn import rnn_backward, rnn_forward
@@ -97,14 +97,15 @@ def _add_last(dhs, dh_T):
 
 
 CELLS = {
-    "rnn": Cell(rnn_forward, _rnn_backward, _last_h, ("U", "W", "b"), ("H, D", "H, H", "H"),
-                ("h",), ("weight_ih", "weight_hh", ("bias_ih", "bias_hh"))),
-    "lstm": Cell(lstm_forward, _lstm_backward, _last_h_c, ("Wx", "Wh", "b"),
-                 ("4H, D", "4H, H", "4H"), ("h", "c"),
-                 ("weight_ih", "weight_hh", ("bias_ih", "bias_hh"))),
-    "gru": Cell(gru_forward, _gru_backward, _last_h, ("Wx", "Wh", "bx", "bh"),
-                ("3H, D", "3H, H", "3H", "3H"), ("h",),
-                ("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
+    "rnn": Cell(forward=rnn_forward, backward=_rnn_backward, final_state=_last_h,
+                params=("U", "W", "b"), shapes=("H, D", "H, H", "H"), states=("h",),
+                torch=("weight_ih", "weight_hh", ("bias_ih", "bias_hh"))),
+    "lstm": Cell(forward=lstm_forward, backward=_lstm_backward, final_state=_last_h_c,
+                 params=("Wx", "Wh", "b"), shapes=("4H, D", "4H, H", "4H"), states=("h", "c"),
+                 torch=("weight_ih", "weight_hh", ("bias_ih", "bias_hh"))),
+    "gru": Cell(forward=gru_forward, backward=_gru_backward, final_state=_last_h,
+                params=("Wx", "Wh", "bx", "bh"), shapes=("3H, D", "3H, H", "3H", "3H"),
+                states=("h",), torch=("weight_ih", "weight_hh", "bias_ih", "bias_hh")),
 }
 
 
@@ -222,7 +223,7 @@ def check_network(x, state0, layers, cell, directions):
 def _check_recurrent_weight(name, W, spec, cell):
     """The hidden-to-hidden weight (gates·H, H) fixes H by itself: say so before sizes clash."""
     shape = np.shape(W)
-    gates = int(spec.split(",")[0].strip()[:-1] or 1)
+    gates = blocks_of(spec)
     if len(shape) == 2 and shape[0] != gates * shape[1]:
         need = "a square (H, H)" if gates == 1 else f"({spec}), {gates} gate blocks of H rows"
         raise ValueError(f"{name} has shape {shape}: cell {cell!r} needs {need}, e.g. "
@@ -293,15 +294,6 @@ def init_layers(D, H, num_layers=1, *, cell="rnn", bidirectional=False, rng, dty
     for k in range(num_layers * directions):
         sizes = {"H": H, "D": D if k < directions else directions * H}
         layers.append(tuple(
-            rng.uniform(-bound, bound, size=_shape(shape, sizes)).astype(dtype)
+            rng.uniform(-bound, bound, size=sizes_of(shape, sizes)).astype(dtype)
             for shape in spec.shapes))
     return layers
-
-
-def _shape(spec, sizes):
-    """The shape "4H, D" with the sizes filled in."""
-    dims = []
-    for dim in spec.split(","):
-        dim = dim.strip()
-        dims.append(int(dim[:-1] or 1) * sizes[dim[-1]])
-    return tuple(dims)

@@ -47,7 +47,7 @@ def stacked_forward(x, h0, layers, cell="rnn"):
     Returns (outputs (B, T, H), h_n, cache): outputs are the top layer's states; h_n is
     (L, B, H), the last state of every layer, or (h_n, c_n) for the LSTM.
     """
-    return stack_forward(x, h0, layers, cell, (layer_forward,))
+    return deep_forward(x, h0, layers, cell, (layer_forward,))
 
 
 def stacked_backward(doutputs, cache, dh_n=None):
@@ -59,11 +59,11 @@ def stacked_backward(doutputs, cache, dh_n=None):
     Returns (dx (B, T, D), dh0 (L, B, H) or (dh0, dc0), dlayers), where dlayers[l] holds the
     gradients of layers[l] in the same order.
     """
-    return stack_backward(doutputs, cache, dh_n, (layer_backward,))
+    return deep_backward(doutputs, cache, dh_n, (layer_backward,))
 
 
-def stack_forward(x, h0, layers, cell, passes):
-    """The stacking loop, shared with rnnkit.bidirectional.
+def deep_forward(x, h0, layers, cell, passes):
+    """Any deep network, stacked or bidirectional: the loop over layers that both share.
 
     passes : one layer function per direction, called as pass(x, state0, params, cell) and
     returning (hs, state_T, cache); the directions' outputs are joined side by side.
@@ -84,8 +84,8 @@ def stack_forward(x, h0, layers, cell, passes):
     return inputs, join_states(state_n), StackedCache(cell, directions, caches, inputs, state_n)
 
 
-def stack_backward(doutputs, cache, dh_n, passes):
-    """Backward pass of stack_forward, with the matching backward function per direction."""
+def deep_backward(doutputs, cache, dh_n, passes):
+    """Backward pass of deep_forward, with the matching backward function per direction."""
     directions = len(passes)
     if cache.directions != directions:
         made_by = "bidirectional_forward" if cache.directions == 2 else "stacked_forward"
