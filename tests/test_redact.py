@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from rnnkit.grading import judge, redact
@@ -86,3 +87,49 @@ def test_a_switched_off_function_keeps_its_signature():
         scope["K"]().m()
     with pytest.raises(TypeError):
         scope["f"]()            # the signature is the original's
+
+
+# The public sequence functions run their fast twins in rnnkit.fast (rnnkit/fast/__init__.py):
+# switching off rnnkit.lstm.lstm_forward's body alone would leave the answer one call away.
+CALLS_REACHING_AN_ANSWER = [
+    "import rnnkit.lstm as m; m.lstm_forward(*args)",
+    "import rnnkit.lstm as m; m.lstm_forward.plain(*args)",
+    "import rnnkit.lstm as m; m.lstm_forward.fast(*args)",
+    "from rnnkit.fast.lstm import lstm_forward as f; f(*args)",
+    "import importlib, rnnkit.fast.lstm as m; importlib.reload(m).lstm_forward(*args)",
+]
+LSTM_ARGS = ("import numpy as np; z = np.zeros; args = (z((1, 2, 3)), z((1, 4)), z((1, 4)), "
+             "z((16, 3)), z((16, 4)), z(16)); ")
+
+
+def test_a_switched_off_sequence_function_takes_its_fast_twin_along(tmp_path):
+    # ch06's hidden tests import rnnkit.lstm's functions; given code that needs rnnkit.lstm
+    # (here: the models) brings rnnkit/lstm.py and rnnkit/fast/lstm.py into the copy.
+    source = judge.Source.read(REPO / "solutions" / "ch06" / "ch06.ipynb")
+    source.nb.cells.insert(0, nbformat.v4.new_code_cell("import rnnkit.models"))
+    lib = redact.build(source, tmp_path / "ch06").parent
+    assert (lib / "rnnkit" / "fast" / "lstm.py").is_file()
+    for call in CALLS_REACHING_AN_ANSWER:
+        done = run(lib, LSTM_ARGS + call)
+        assert "switched off while notebooks are graded" in done.stderr, (call, done.stderr)
+    # What the hidden tests do not import still works, on both paths.
+    done = run(lib, LSTM_ARGS.replace("16", "12") + "import rnnkit.gru as m; "
+               "m.gru_forward(*args[:2], *args[3:], args[-1]); print('gru works')")
+    assert "gru works" in done.stdout, done.stderr
+
+
+def test_a_listed_sequence_function_takes_its_fast_twin_along(tmp_path):
+    source = judge.Source.read(REPO / "solutions" / "ch08" / "ch08.ipynb")
+    source.nb.metadata["rnnkit_grading"] = {"switched_off": ["rnnkit.lstm.lstm_forward"]}
+    lib = redact.build(source, tmp_path / "ch08").parent
+    for call in CALLS_REACHING_AN_ANSWER:
+        done = run(lib, LSTM_ARGS + call)
+        assert "switched off while notebooks are graded" in done.stderr, (call, done.stderr)
+
+
+def test_fast_twins_are_the_names_the_fast_module_defines():
+    off = redact.with_fast_twins({"lstm.py": {"lstm_forward", "lstm_step_forward"},
+                                  "train.py": {"train_chunked"}})
+    assert off == {"lstm.py": {"lstm_forward", "lstm_step_forward"},
+                   "fast/lstm.py": {"lstm_forward"},    # the step has no fast twin
+                   "train.py": {"train_chunked"}}

@@ -13,6 +13,10 @@ notebook is graded, its kernel imports rnnkit from a folder made here instead of
   whose training loop clips gradients), the source notebook lists instead exactly what to
   switch off, in its metadata ``rnnkit_grading: {switched_off: ["rnnkit.train.train_chunked",
   ...]}``;
+- a switched-off function's fast twin, the function of the same name in ``rnnkit.fast`` (the
+  public ``rnnkit.lstm.lstm_forward`` runs ``rnnkit.fast.lstm.lstm_forward``), is switched off
+  too, so neither the public name, nor its ``.plain`` and ``.fast``, nor an import of the twin
+  itself gives the answer;
 - ``rnnkit/__init__.py`` imports nothing, and ``rnnkit.grading`` holds only the checks and
   the kernel's side of the wire.
 """
@@ -111,6 +115,28 @@ def switch_off(code, names, module):
     return "\n".join(lines) + "\n"
 
 
+def top_level_names(code):
+    """Names of the functions and classes defined at the top level of ``code``."""
+    return {node.name for node in ast.parse(code).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def with_fast_twins(off):
+    """``off`` (module path -> names to switch off) with the names' twins in rnnkit.fast added.
+
+    A plain module's twin is the module of the same path under fast/ ('lstm.py' ->
+    'fast/lstm.py'); only the names it defines are its twins.
+    """
+    off = {path: set(names) for path, names in off.items()}
+    for path, names in list(off.items()):
+        twin = PACKAGE / "fast" / path
+        if twin.is_file():
+            twins = names & top_level_names(twin.read_text())
+            if twins:
+                off.setdefault(f"fast/{path}", set()).update(twins)
+    return off
+
+
 def build(source, folder):
     """Write the rnnkit that ``source`` (a judge.Source) may see into ``folder``/rnnkit."""
     cells = [c.source for c in source.nb.cells if c.cell_type == "code"]
@@ -137,6 +163,7 @@ def build(source, folder):
     off = {}
     for path, name in pairs:
         off.setdefault(path, set()).add(name)
+    off = with_fast_twins(off)
     target = Path(folder) / "rnnkit"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
