@@ -64,7 +64,7 @@ def test_the_public_names_run_the_fast_twins_and_show_the_plain_code(model):
         assert public.plain.__module__ == module.__name__
         assert inspect.signature(public) == inspect.signature(public.fast)
         assert "fast_twin" in inspect.getsource(public)   # the plain code, as the book shows
-    args, upstream = random_case(model, np.random.default_rng(0), np.float64)
+    args, _ = random_case(model, np.random.default_rng(0), np.float64)
     _, cache = getattr(module, f"{model}_forward")(*args)
     assert type(cache) is twins.SequenceCache
 
