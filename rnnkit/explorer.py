@@ -23,6 +23,8 @@ import uuid
 from contextlib import redirect_stdout
 from unittest import mock
 
+from rnnkit import editions
+
 # The controls and the frame, laid out by the page's own styles; the classes are what the
 # browser test looks for.
 _STYLE = """<style>
@@ -35,14 +37,26 @@ _STYLE = """<style>
 .rnnkit-explorer pre.explorer-text {white-space: pre-wrap; margin: .4em 0 0}
 </style>"""
 
-# Reads every control's index, picks the frame of that combination (row-major over the
-# controls, as ``itertools.product`` made them) and shows it.
+# Picks the frames of the page's edition (each edition of the book keeps only its own, see
+# rnnkit.editions; a notebook has both and shows English), then reads every control's index,
+# picks the frame of that combination (row-major over the controls, as ``itertools.product``
+# made them) and shows it.
 _SCRIPT = """<script>
 (function () {
   var root = document.getElementById(%(id)s);
-  var frames = %(frames)s, texts = %(texts)s, sizes = %(sizes)s, values = %(values)s;
+  var texts = %(texts)s, sizes = %(sizes)s, values = %(values)s;
+  var lang = (document.documentElement.lang || "en").slice(0, 2);
+  function part(selector) {
+    return root.querySelector(selector + '[data-edition="' + lang + '"]')
+        || root.querySelector(selector + "[data-edition]");
+  }
+  var frames = JSON.parse(part("script.explorer-frames").textContent);
+  var img = part("img");
+  root.querySelectorAll("img[data-edition], span[data-edition]").forEach(function (other) {
+    if (other.dataset.edition !== img.dataset.edition) other.style.display = "none";
+  });
   var controls = root.querySelectorAll("[data-control]");
-  var img = root.querySelector("img"), pre = root.querySelector("pre.explorer-text");
+  var pre = root.querySelector("pre.explorer-text");
   function show() {
     var index = 0;
     controls.forEach(function (control, k) {
@@ -67,11 +81,13 @@ _SCRIPT = """<script>
 class Explorer:
     """The HTML of a frame explorer; Jupyter and MyST-NB display it through ``_repr_html_``."""
 
-    def __init__(self, markup):
+    def __init__(self, markup, texts=()):
         self.markup = markup
+        self.texts = list(texts)
 
     def _repr_html_(self):
-        return self.markup
+        """The markup, and the texts it shows that need a translation (rnnkit.editions)."""
+        return self.markup, {editions.METADATA_KEY: {"texts": self.texts}}
 
 
 def _label(value, fmt):
@@ -79,25 +95,47 @@ def _label(value, fmt):
 
 
 def render_frame(draw, kwargs, dpi=90, colors=64):
-    """Calls ``draw(**kwargs)`` and returns (PNG bytes of its figure, what it printed).
+    """Calls ``draw(**kwargs)``; returns ({edition: PNG bytes of its figure}, what it printed,
+    the figure's texts that need a translation).
 
-    The PNG is reduced to a palette of ``colors`` colours, which a plot of a few lines loses
-    nothing to and which makes it about four times smaller: a page carries every frame.
+    The English frame is the figure as drawn, each other edition's has its texts translated
+    (rnnkit.editions). A PNG is reduced to a palette of ``colors`` colours, which a plot of a
+    few lines loses nothing to and which makes it about four times smaller: a page carries
+    every frame.
     """
     import matplotlib.pyplot as plt
-    from PIL import Image
 
     printed = io.StringIO()
     plt.close("all")
     with redirect_stdout(printed), mock.patch.object(plt, "show", lambda *a, **k: None):
         draw(**kwargs)
     fig = plt.gcf()
+    pngs = {"en": _small_png(fig, dpi, colors)}
+    for language in editions.LANGUAGES:
+        with editions.translated(fig, editions.catalog(language)):
+            pngs[language] = _small_png(fig, dpi, colors)
+    texts = editions.words_of(fig)
+    plt.close("all")
+    return pngs, printed.getvalue().rstrip("\n"), texts
+
+
+def _small_png(fig, dpi, colors):
+    from PIL import Image
+
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=dpi)
-    plt.close("all")
     small = io.BytesIO()
     Image.open(png).convert("RGB").quantize(colors).save(small, format="png", optimize=True)
-    return small.getvalue(), printed.getvalue().rstrip("\n")
+    return small.getvalue()
+
+
+def _in_each_edition(text):
+    """HTML showing `text` in the reader's edition: one span per edition."""
+    spans = [f'<span data-edition="en">{html.escape(text)}</span>']
+    spans += [f'<span data-edition="{language}">'
+              f'{html.escape(editions.catalog(language).get(text, text))}</span>'
+              for language in editions.LANGUAGES]
+    return "".join(spans)
 
 
 def frame_explorer(draw, controls, initial=None, labels=None, formats=None, dpi=90,
@@ -116,22 +154,27 @@ def frame_explorer(draw, controls, initial=None, labels=None, formats=None, dpi=
     names = list(controls)
     grids = [list(controls[name]) for name in names]
     initial, labels, formats = initial or {}, labels or {}, formats or {}
-    frames, texts = [], []
+    frames = {language: [] for language in ("en", *editions.LANGUAGES)}
+    texts, words = [], [alt, *(labels.get(name, name) for name in names)]
     for combination in itertools.product(*grids):
-        png, printed = render_frame(draw, dict(zip(names, combination)), dpi=dpi)
-        frames.append(base64.b64encode(png).decode("ascii"))
+        pngs, printed, shown_words = render_frame(draw, dict(zip(names, combination)), dpi=dpi)
+        for language, png in pngs.items():
+            frames[language].append(base64.b64encode(png).decode("ascii"))
         texts.append(printed)
+        words += shown_words
 
     uid = f"explorer-{uuid.uuid4().hex[:12]}"
     parts = [_STYLE, f'<div class="rnnkit-explorer" id="{uid}">',
              '<div class="explorer-controls">']
     shown = []
     for k, (name, grid) in enumerate(zip(names, grids)):
-        text = html.escape(labels.get(name, name))
+        text = _in_each_edition(labels.get(name, name))
         values = [_label(v, formats.get(name, ".2g")) for v in grid]
         shown.append(values)
         start = _nearest(grid, initial.get(name, grid[0]))
         if all(isinstance(v, str) for v in grid):
+            # An <option> holds text only: the menu's entries stay in English (names such as
+            # tanh and relu, the same in both editions).
             options = "".join(f'<option value="{i}"{" selected" if i == start else ""}>'
                               f"{html.escape(v)}</option>" for i, v in enumerate(grid))
             parts.append(f'<label>{text} <select data-control="{html.escape(name)}">'
@@ -143,15 +186,21 @@ def frame_explorer(draw, controls, initial=None, labels=None, formats=None, dpi=
     first = sum(_nearest(grid, initial.get(name, grid[0])) * _stride(grids, k)
                 for k, (name, grid) in enumerate(zip(names, grids)))
     parts.append("</div>")
-    parts.append(f'<img alt="{html.escape(alt)}" data-frame="{first}" '
-                 f'src="data:image/png;base64,{frames[first]}">')
+    for language, pngs in frames.items():
+        said = alt if language == "en" else editions.catalog(language).get(alt, alt)
+        parts.append(f'<img data-edition="{language}" alt="{html.escape(said)}" '
+                     f'data-frame="{first}" src="data:image/png;base64,{pngs[first]}">')
     if any(texts):
         parts.append(f'<pre class="explorer-text">{html.escape(texts[first])}</pre>')
+    for language, pngs in frames.items():
+        parts.append(f'<script type="application/json" class="explorer-frames" '
+                     f'data-edition="{language}">{json.dumps(pngs)}</script>')
     parts.append("</div>")
-    parts.append(_SCRIPT % dict(id=json.dumps(uid), frames=json.dumps(frames),
-                                texts=json.dumps(texts), sizes=json.dumps([len(g) for g in grids]),
+    parts.append(_SCRIPT % dict(id=json.dumps(uid), texts=json.dumps(texts),
+                                sizes=json.dumps([len(g) for g in grids]),
                                 values=json.dumps(shown)))
-    return Explorer("\n".join(parts))
+    words = [w for w in dict.fromkeys(words) if editions.has_words(w)]
+    return Explorer("\n".join(parts), words)
 
 
 def _nearest(grid, value):

@@ -14,10 +14,15 @@ def use_book_style():
     stays first: NanumGothic lacks the minus sign (U+2212) and the superscripts that log-axis
     tick labels such as 10⁻³ are drawn with, and mathtext only ever uses the first family.
     (So write Hangul in plain text, never inside $…$.)
+
+    In a Jupyter kernel it also shows every figure with its Korean twin (rnnkit.editions).
     """
     import matplotlib.pyplot as plt
 
+    from rnnkit import editions
+
     _add_nanum_fonts()
+    editions.install()
     plt.rcParams.update({
         "font.family": ["DejaVu Sans", "NanumGothic"],
         "figure.figsize": (6.4, 3.6),

@@ -20,12 +20,14 @@ def draw(scale=1.0, kind="line"):
 
 def test_one_frame_per_combination_and_nothing_from_outside():
     page = frame_explorer(draw, {"scale": [0.5, 1.0, 2.0], "kind": ["line", "flipped"]},
-                          initial={"scale": 1.0, "kind": "flipped"})._repr_html_()
-    frames = json.loads(re.search(r"var frames = (\[.*?\])", page).group(1))
+                          initial={"scale": 1.0, "kind": "flipped"})._repr_html_()[0]
+    frames = json.loads(re.search(r'data-edition="en">(\[.*?\])</script>', page).group(1))
     texts = json.loads(re.search(r"texts = (\[.*?\])", page).group(1))
     assert len(frames) == 6 and len(set(frames)) == 6, "every combination draws its own frame"
     assert texts[3] == "scale 1.0, flipped"        # row-major: scale index 1, kind index 1
     assert 'type="range"' in page and "<select" in page and 'value="1" selected' in page
     assert 'data-frame="3"' in page                # the initial choice is shown first
+    korean = json.loads(re.search(r'data-edition="ko">(\[.*?\])</script>', page).group(1))
+    assert len(korean) == 6, "each edition has its own frames (rnnkit.editions)"
     assert not re.search(r"(src|href)=\"https?:", page), "the explorer loads nothing"
     assert not plt.get_fignums(), "the frames' figures are closed"
