@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: venv test book clean assignments grade bench bench-grading
+.PHONY: venv test book catalogs clean assignments grade bench bench-grading
 
 # nbgrader (see nbgrader_config.py). SOLUTIONS is its source directory: point it at a private
 # copy for real grading, e.g. `make grade SOLUTIONS=/path/to/private/solutions`.
@@ -35,9 +35,15 @@ $(READY): requirements.txt pyproject.toml
 test: $(READY)
 	$(BIN)/python -m pytest
 
-# Each chapter links its student notebook from release/, so the assignments come first.
+# Both editions: English in _build/html, Korean in _build/html/ko (book/build.py). Each
+# chapter links its student notebook from release/, so the assignments come first.
 book: $(READY) assignments
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(BIN)/python book/build.py
+
+# After the English text changed (and `make book`): merge it into the Korean catalogs in
+# locale/ko/LC_MESSAGES, new text untranslated, changed text fuzzy (README, "The Korean edition").
+catalogs: $(READY)
+	$(BIN)/python book/build.py --catalogs
 
 # Student versions of the assignments in $(SOLUTIONS) whose source changed: release/<assignment>/.
 assignments: $(READY)

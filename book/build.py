@@ -1,38 +1,44 @@
 """Build the book in both editions from the same sources.
 
     python book/build.py                 # English at _build/html, Korean at _build/html/ko
-    python book/build.py --catalogs      # refresh locale/ko/LC_MESSAGES/*.po from the English
+    python book/build.py --catalogs      # merge new English text into locale/ko/LC_MESSAGES
+    python book/build.py --templates     # only extract the English text to _build/gettext
 
 Jupyter Book 1's command line builds one language into one `_build/html`; the two editions
 need separate doctree folders and a shared execution cache, so this drives the same
-`jupyter_book.sphinx.build_sphinx` the command line calls. Each chapter is executed once (the
-English build fills `_build/.jupyter_cache`, the Korean build reads it), so code, outputs and
-glued numbers are identical in both editions; figures carry their Korean twin (rnnkit.plot).
+`jupyter_book.sphinx.build_sphinx` the command line calls, with the same `_config.yml` and
+`_toc.yml`. Each chapter is executed once (the English build fills `_build/.jupyter_cache`,
+the Korean build reads it), so code, outputs and glued numbers are identical in both editions;
+figures carry their Korean twin (rnnkit.editions).
 
 The Korean edition is built in `_build/ko/html` and copied to `_build/html/ko`: myst-nb writes
-its executed notebooks beside the output folder, which must not be inside the English site.
+its executed pages beside the output folder, which must not be inside the English site.
 """
 import argparse
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
 from jupyter_book.sphinx import build_sphinx
 
+from rnnkit.editions import LANGUAGES, METADATA_KEY, template
+
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "_build"
-LANGUAGES = ("ko",)
 
 
-def sphinx(builder, outdir, doctrees, **overrides):
-    """Run one Sphinx build of the book; exits the program when it fails."""
+def sphinx(build, builder, outdir, doctrees, **overrides):
+    """Run one Sphinx build of the book with warnings as errors; exits when it fails."""
     config = {
         "external_toc_path": (ROOT / "_toc.yml").as_posix(),
         "nitpicky": True,
         "latex_individualpages": False,
         # One cache for every build: the chapters run once, whatever the language.
-        "nb_execution_cache_path": str(BUILD / ".jupyter_cache"),
+        "nb_execution_cache_path": str(build / ".jupyter_cache"),
         **overrides,
     }
     result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
@@ -42,27 +48,85 @@ def sphinx(builder, outdir, doctrees, **overrides):
         sys.exit(f"the {builder} build into {outdir} failed")
 
 
-def build_catalogs():
-    """Extract the English messages and merge them into each language's catalogs."""
-    pot = BUILD / "gettext"
-    sphinx("gettext", pot, BUILD / ".doctrees-gettext")
-    for language in LANGUAGES:
-        subprocess.run([Path(sys.executable).parent / "sphinx-intl", "update", "-p", str(pot),
-                        "-d", str(ROOT / "locale"), "-l", language, "-w", "0"], check=True)
+def figure_texts(build):
+    """{text: page} of every figure text the English build showed that needs a translation,
+    each as its template: numbers replaced by {0}, {1}, … (rnnkit.editions.template)."""
+    pages = sorted((build / "jupyter_execute").rglob("*.ipynb"))
+    if not pages:
+        sys.exit(f"no executed pages in {build / 'jupyter_execute'}: build the book first")
+    found = {}
+    for page in pages:
+        for cell in json.loads(page.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                for meta in output.get("metadata", {}).values():
+                    if isinstance(meta, dict):
+                        for text in meta.get(METADATA_KEY, {}).get("texts", []):
+                            found.setdefault(template(text)[0],
+                                             page.relative_to(build / "jupyter_execute"))
+    return found
 
 
-def build_html():
-    sphinx("html", BUILD / "html", BUILD / ".doctrees")
+def build_templates(build):
+    """Extract the English text: the pages' messages and the figures' texts (.pot files)."""
+    templates = build / "gettext"
+    sphinx(build, "gettext", templates, build / ".doctrees-gettext")
+    figures = Catalog(project="figures")
+    for text, page in figure_texts(build).items():
+        figures.add(text, auto_comments=[str(page)])
+    with open(templates / "figures.pot", "wb") as f:
+        write_po(f, figures, width=0)
+    return templates
+
+
+def update_catalogs(build):
+    """Merge the English text into each language's catalogs: new text comes in untranslated,
+    changed text fuzzy, so that tests/test_translations.py asks for its translation."""
+    templates = build_templates(build)
     for language in LANGUAGES:
-        edition = BUILD / language
-        sphinx("html", edition / "html", edition / ".doctrees", language=language)
-        target = BUILD / "html" / language
+        subprocess.run([Path(sys.executable).parent / "sphinx-intl", "update", "-p", templates,
+                        "-d", ROOT / "locale", "-l", language, "-w", "0"], check=True)
+
+
+def forget_stale_figures(build):
+    """Empty the execution cache when a figure catalog changed since the pages last ran.
+
+    The Korean twin of a figure is drawn when the page runs (rnnkit.editions), so a new
+    figure translation only shows after the pages run again; the cache cannot see it.
+    """
+    catalogs = sorted((ROOT / "locale").glob("*/LC_MESSAGES/figures.po"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in catalogs)).hexdigest()
+    stamp = build / "figure-catalogs.sha256"
+    if stamp.exists() and stamp.read_text() != digest:
+        shutil.rmtree(build / ".jupyter_cache", ignore_errors=True)
+    build.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+
+
+def build_html(build):
+    forget_stale_figures(build)
+    sphinx(build, "html", build / "html", build / ".doctrees")
+    for language in LANGUAGES:
+        edition = build / language
+        sphinx(build, "html", edition / "html", edition / ".doctrees", language=language)
+        target = build / "html" / language
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(edition / "html", target)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--catalogs", action="store_true",
-                        help="update the translation catalogs instead of building HTML")
-    build_catalogs() if parser.parse_args().catalogs else build_html()
+    parser.add_argument("--build-dir", type=Path, default=ROOT / "_build",
+                        help="where everything built goes (default: _build)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--catalogs", action="store_true",
+                      help="update the translation catalogs from the English (after a build)")
+    what.add_argument("--templates", action="store_true",
+                      help="only extract the English text (.pot) into BUILD_DIR/gettext")
+    args = parser.parse_args()
+    build = args.build_dir.resolve()
+    if args.catalogs:
+        update_catalogs(build)
+    elif args.templates:
+        build_templates(build)
+    else:
+        build_html(build)

@@ -28,7 +28,8 @@ LINK = re.compile(r"\]\(([^()\s]+)\)")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Names that are the same in both editions: a message made of them alone needs no translation.
 NAMES = {"RNN", "RNNs", "LSTM", "LSTMs", "GRU", "GRUs", "BPTT", "PyTorch", "NumPy", "numpy",
-         "rnnkit", "tanh", "ReLU", "Adam", "SGD", "Jupyter", "nbgrader"}
+         "rnnkit", "tanh", "ReLU", "Adam", "SGD", "Jupyter", "nbgrader",
+         "Lec"}  # in the lecture name 모두의 딥러닝 Lec 11
 
 
 def role_target(content):
@@ -52,8 +53,15 @@ def parts(text):
     return {"math": math, "roles": roles, "code": code, "links": links}, prose
 
 
+def is_display_math(text):
+    """A display formula's message is its LaTeX between newlines, without the $$."""
+    return text.startswith("\n") and text.endswith("\n")
+
+
 def words(text):
     """The English words of a message, outside math, roles, code, links and names."""
+    if is_display_math(text):
+        return []
     _, prose = parts(text)
     return [w for w in re.findall(r"[A-Za-z]{2,}", prose) if w not in NAMES]
 
@@ -80,6 +88,8 @@ def problems(msgid, msgstr, fuzzy=False, keep=frozenset()):
         found.append("left in English")
     elif len(words(msgid)) >= 4 and not HANGUL.search(msgstr):
         found.append("has no Korean in it")
+    if is_display_math(msgid):
+        return [] if msgstr == msgid else ["a display formula: keep it exactly as in English"]
     original, _ = parts(msgid)
     translated, _ = parts(msgstr)
     for kind in original:

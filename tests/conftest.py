@@ -57,16 +57,19 @@ def book(tmp_path_factory):
         assert made.returncode == 0 and all(n.exists() for n in stale), (
             f"`make assignments` did not produce {stale}:\n{made.stdout[-3000:]}"
             f"\n{made.stderr[-3000:]}")
-    out = tmp_path_factory.mktemp("book")
-    built = subprocess.run(
-        [BIN / "jupyter-book", "build", ROOT, "--path-output", out, "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=900)
-    log = built.stdout + built.stderr
-    problems = "\n".join(line for line in log.splitlines()
-                         if ("WARNING" in line or "ERROR" in line) and "IPKernelApp" not in line)
-    status = built.returncode
-    assert status == 0, f"jupyter-book build failed ({status}):\n{problems or log[-5000:]}"
-    return out / "_build"
+    out = tmp_path_factory.mktemp("book") / "_build"
+    # Both editions (English at html/, Korean at html/ko/), then the English text extracted
+    # for tests/test_translations.py: the real `make book`, into a folder of its own.
+    for what in ([], ["--templates"]):
+        built = subprocess.run([BIN / "python", ROOT / "book" / "build.py", "--build-dir", out,
+                                *what], capture_output=True, text=True, timeout=900)
+        log = built.stdout + built.stderr
+        problems = "\n".join(line for line in log.splitlines()
+                             if ("WARNING" in line or "ERROR" in line) and "IPKernelApp" not in line)
+        assert built.returncode == 0, (
+            f"book/build.py {' '.join(what)} failed ({built.returncode}):\n"
+            f"{problems or log[-5000:]}")
+    return out
 
 
 def toc_pages():

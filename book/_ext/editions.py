@@ -1,0 +1,146 @@
+"""What differs between the book's English and Korean editions (built by book/build.py).
+
+- Each page links to the same page in the other edition (a header button).
+- Figures: a page's figures carry their Korean twin in the executed notebook's output metadata
+  (rnnkit.editions). In the Korean build each figure is swapped for its twin, found by the
+  hash myst-nb names the English image file by.
+- Glued values in translated text: Sphinx parses each translated paragraph with MyST alone,
+  as a document of its own, where myst-nb's glue roles find no notebook; they read the page's
+  glue file instead (the same data, written when the page was parsed), and take a value in
+  words in the edition's language where the page glued one (rnnkit.editions.glue_words).
+- HTML outputs (the frame explorers) may hold parts for one edition only, marked
+  `data-edition="en"` / `"ko"` on a <script>, <span> or <img>: each build keeps its own.
+
+The Korean edition lives in `ko/` under the English one.
+"""
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from myst_nb.core.variables import RetrievalError, format_plain_text
+from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
+from myst_nb.ext.glue.utils import glue_warning
+
+from rnnkit.editions import METADATA_KEY
+
+EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}
+_PART = (r'<(script|span)\b[^>]*\bdata-edition="{0}"[^>]*>.*?</\1>'
+         r'|<img\b[^>]*\bdata-edition="{0}"[^>]*>')
+
+
+def language(app):
+    return app.config.language if app.config.language in EDITIONS else "en"
+
+
+def add_edition_link(app, pagename, templatename, context, doctree):
+    """A header button linking this page in the other edition."""
+    if "header_buttons" not in context:
+        return
+    here = language(app)
+    up = "../" * pagename.count("/") + ("../" if EDITIONS[here][0] else "")
+    for other, (folder, name) in EDITIONS.items():
+        if other != here:
+            context["header_buttons"].append({
+                "type": "link",
+                "url": f"{up}{folder}{pagename}.html",
+                "text": name,
+                "tooltip": name,
+                "icon": "fas fa-language",
+                "label": f"edition-{other}",
+            })
+
+
+def _twins(app, docname):
+    """{sha256 of an English figure PNG: its twin's PNG bytes} of one executed page."""
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    if not executed.exists():
+        return {}
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    twins = {}
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            twin = output.get("metadata", {}).get("image/png", {}).get(METADATA_KEY, {})
+            if language(app) in twin:
+                english = base64.b64decode(output["data"]["image/png"])
+                twins[hashlib.sha256(english).hexdigest()] = base64.b64decode(
+                    twin[language(app)])
+    return twins
+
+
+def use_edition_outputs(app, doctree):
+    """Swap each figure for its twin and keep only this edition's parts of HTML outputs."""
+    here = language(app)
+    for other in EDITIONS:
+        if other != here:
+            part = re.compile(_PART.format(other), re.S)
+            for raw in list(doctree.findall(nodes.raw)):
+                if 'data-edition="' in raw.astext():
+                    text = part.sub("", raw.astext())
+                    raw.replace(raw.children[0], nodes.Text(text))
+    if here == "en":
+        return
+    twins = _twins(app, app.env.docname)
+    for image in doctree.findall(nodes.image):
+        uri = image["uri"]
+        twin = twins.get(Path(uri).stem)
+        if twin is None:
+            continue
+        _, path = app.env.relfn2path(uri, app.env.docname)
+        name = f"{hashlib.sha256(twin).hexdigest()}.png"
+        Path(path).with_name(name).write_bytes(twin)
+        image["uri"] = str(Path(uri).with_name(name).as_posix())
+
+
+def page_glue(env, key):
+    """The glued value `key` of the page being built, in the edition's language if the page
+    glued one (rnnkit.editions.glue_words), read from the glue file myst-nb wrote for it."""
+    *folders, name = env.docname.split("/")
+    path = Path(env.mystnb_config.output_folder, *folders, f"{name}.glue.json")
+    glue = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for candidate in (f"{key}__{env.config.language}", key):
+        if candidate in glue:
+            return glue[candidate]["data"]
+    raise RetrievalError(f"No key {key!r} found in the glue data of {env.docname}.")
+
+
+def glue_in_translations(role, paste):
+    """Let a glue role work in a translated paragraph, which Sphinx parses with MyST alone
+    as a document of its own: without the page's notebook, so read the page's glue file.
+    `paste(role, data, fmt)` turns the glued data into nodes."""
+    run = role.run
+
+    def run_anywhere(self):
+        if "nb_renderer" in self.document or not hasattr(self.document.settings, "env"):
+            return run(self)  # the page's own text
+        key, _, fmt = self.text.rpartition(":") if ":" in self.text else (self.text, "", "")
+        try:
+            return paste(self, page_glue(self.document.settings.env, key), fmt), []
+        except (RetrievalError, KeyError, ValueError) as exc:
+            return [], [glue_warning(f"{exc} (in a translated paragraph)", self.document,
+                                     self.line)]
+    run_anywhere.original = run
+    role.run = run_anywhere
+
+
+def paste_text(role, data, fmt):
+    text = format_plain_text(data["text/plain"], fmt or "s")
+    return [nodes.inline(text, text, classes=["pasted-text"])]
+
+
+def paste_markdown(role, data, fmt):
+    pasted, _ = role.inliner.parse(data["text/markdown"], role.line, role.inliner,
+                                   role.inliner.parent)
+    return pasted
+
+
+def setup(app):
+    if not hasattr(PasteTextRole.run, "original"):
+        glue_in_translations(PasteTextRole, paste_text)
+        glue_in_translations(PasteMarkdownRole, paste_markdown)
+    app.connect("html-page-context", add_edition_link, priority=502)
+    # Before Sphinx's image collector (priority 500) records the files to copy.
+    app.connect("doctree-read", use_edition_outputs, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
