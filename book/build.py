@@ -2,7 +2,7 @@
 
     python book/build.py                 # English at _build/html, Korean at _build/html/ko
     python book/build.py --catalogs      # merge new English text into locale/ko/LC_MESSAGES
-    python book/build.py --templates     # only extract the English text to _build/gettext
+    python book/build.py --templates     # only extract the English text to _build/gettext/templates
 
 Jupyter Book 1's command line builds one language into one `_build/html`; the two editions
 need separate doctree folders and a shared execution cache, so this drives the same
@@ -49,27 +49,34 @@ def sphinx(build, builder, outdir, doctrees, **overrides):
 
 
 def figure_texts(build):
-    """{text: page} of every figure text the English build showed that needs a translation,
-    each as its template: numbers replaced by {0}, {1}, … (rnnkit.editions.template)."""
-    pages = sorted((build / "jupyter_execute").rglob("*.ipynb"))
-    if not pages:
-        sys.exit(f"no executed pages in {build / 'jupyter_execute'}: build the book first")
+    """{text: page} of every figure text the pages showed that needs a translation, each as
+    its template: numbers replaced by {0}, {1}, … (rnnkit.editions.template). Read from the
+    execution cache, which holds every page's outputs however the last build went."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(build / ".jupyter_cache")
+    latest = {}
+    for record in sorted(cache.list_cache_records(), key=lambda r: r.created):
+        latest[record.uri] = record.pk
+    if not latest:
+        sys.exit(f"no executed pages in {build / '.jupyter_cache'}: build the book first")
     found = {}
-    for page in pages:
-        for cell in json.loads(page.read_text(encoding="utf-8"))["cells"]:
+    for uri, pk in sorted(latest.items()):
+        page = Path(uri).relative_to(ROOT) if Path(uri).is_relative_to(ROOT) else Path(uri)
+        for cell in cache.get_cache_bundle(pk).nb.cells:
             for output in cell.get("outputs", []):
                 for meta in output.get("metadata", {}).values():
                     if isinstance(meta, dict):
                         for text in meta.get(METADATA_KEY, {}).get("texts", []):
-                            found.setdefault(template(text)[0],
-                                             page.relative_to(build / "jupyter_execute"))
+                            found.setdefault(template(text)[0], page)
     return found
 
 
 def build_templates(build):
     """Extract the English text: the pages' messages and the figures' texts (.pot files)."""
-    templates = build / "gettext"
-    sphinx(build, "gettext", templates, build / ".doctrees-gettext")
+    # In a folder of its own: myst-nb writes its pages beside the builder's output folder.
+    templates = build / "gettext" / "templates"
+    sphinx(build, "gettext", templates, build / "gettext" / ".doctrees")
     figures = Catalog(project="figures")
     for text, page in figure_texts(build).items():
         figures.add(text, auto_comments=[str(page)])
@@ -121,7 +128,7 @@ if __name__ == "__main__":
     what.add_argument("--catalogs", action="store_true",
                       help="update the translation catalogs from the English (after a build)")
     what.add_argument("--templates", action="store_true",
-                      help="only extract the English text (.pot) into BUILD_DIR/gettext")
+                      help="only extract the English text (.pot) to BUILD_DIR/gettext/templates")
     args = parser.parse_args()
     build = args.build_dir.resolve()
     if args.catalogs:

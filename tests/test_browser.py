@@ -226,7 +226,7 @@ def visits(book, offline):
             f"{r.url} ({r.failure})"))
         del offline.blocked[:]
         page.goto((html / name).as_uri(), wait_until="load")
-        if name == "index.html":  # a redirect to the first page
+        if Path(name).name == "index.html":  # a redirect to the edition's first page
             page.wait_for_url(re.compile(r".*/book/intro\.html"))
         visit.report = page.evaluate(INSPECT, [RAW_TEX.pattern])
         probes = page.evaluate(HANGUL_PROBES, [HANGUL.pattern, HANGUL_PROBES_PER_PAGE])

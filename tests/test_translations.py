@@ -56,7 +56,7 @@ def figure_problems(msgid, msgstr, fuzzy):
 
 def english(book):
     """{template path relative to gettext/: [msgid, ...]} of the current English text."""
-    templates = book / "gettext"
+    templates = book / "gettext" / "templates"
     return {path.relative_to(templates): [m.id for m in read(path) if m.id]
             for path in sorted(templates.rglob("*.pot"))}
 

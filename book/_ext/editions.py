@@ -1,9 +1,8 @@
 """What differs between the book's English and Korean editions (built by book/build.py).
 
 - Each page links to the same page in the other edition (a header button).
-- Figures: a page's figures carry their Korean twin in the executed notebook's output metadata
-  (rnnkit.editions). In the Korean build each figure is swapped for its twin, found by the
-  hash myst-nb names the English image file by.
+- Figures: a page's figures carry their Korean twin in their output's metadata
+  (rnnkit.editions); the Korean build renders the twin in place of the figure.
 - Glued values in translated text: Sphinx parses each translated paragraph with MyST alone,
   as a document of its own, where myst-nb's glue roles find no notebook; they read the page's
   glue file instead (the same data, written when the page was parsed), and take a value in
@@ -13,13 +12,13 @@
 
 The Korean edition lives in `ko/` under the English one.
 """
-import base64
-import hashlib
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 from docutils import nodes
+from myst_nb.core.render import NbElementRenderer
 from myst_nb.core.variables import RetrievalError, format_plain_text
 from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
 from myst_nb.ext.glue.utils import glue_warning
@@ -53,45 +52,27 @@ def add_edition_link(app, pagename, templatename, context, doctree):
             })
 
 
-def _twins(app, docname):
-    """{sha256 of an English figure PNG: its twin's PNG bytes} of one executed page."""
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
-    if not executed.exists():
-        return {}
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
-    twins = {}
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []):
-            twin = output.get("metadata", {}).get("image/png", {}).get(METADATA_KEY, {})
-            if language(app) in twin:
-                english = base64.b64decode(output["data"]["image/png"])
-                twins[hashlib.sha256(english).hexdigest()] = base64.b64decode(
-                    twin[language(app)])
-    return twins
-
-
-def use_edition_outputs(app, doctree):
-    """Swap each figure for its twin and keep only this edition's parts of HTML outputs."""
+def use_edition_html(app, doctree):
+    """Keep only this edition's parts of HTML outputs (data-edition="…")."""
     here = language(app)
     for other in EDITIONS:
         if other != here:
             part = re.compile(_PART.format(other), re.S)
             for raw in list(doctree.findall(nodes.raw)):
                 if 'data-edition="' in raw.astext():
-                    text = part.sub("", raw.astext())
-                    raw.replace(raw.children[0], nodes.Text(text))
-    if here == "en":
-        return
-    twins = _twins(app, app.env.docname)
-    for image in doctree.findall(nodes.image):
-        uri = image["uri"]
-        twin = twins.get(Path(uri).stem)
-        if twin is None:
-            continue
-        _, path = app.env.relfn2path(uri, app.env.docname)
-        name = f"{hashlib.sha256(twin).hexdigest()}.png"
-        Path(path).with_name(name).write_bytes(twin)
-        image["uri"] = str(Path(uri).with_name(name).as_posix())
+                    raw.replace(raw.children[0], nodes.Text(part.sub("", raw.astext())))
+
+
+def images_in_the_editions_language(render_image):
+    """Wrap myst-nb's image rendering: an output image with a twin for the language being
+    built (rnnkit.editions puts it in the output's metadata) is rendered as that twin."""
+    def render(self, data):
+        env = getattr(self.renderer.document.settings, "env", None)
+        here = env.config.language if env is not None else None
+        twin = data.output_metadata.get(data.mime_type, {}).get(METADATA_KEY, {}).get(here)
+        return render_image(self, dataclasses.replace(data, content=twin) if twin else data)
+    render.original = render_image
+    return render
 
 
 def page_glue(env, key):
@@ -137,10 +118,12 @@ def paste_markdown(role, data, fmt):
 
 
 def setup(app):
+    if not hasattr(NbElementRenderer.render_image, "original"):
+        NbElementRenderer.render_image = images_in_the_editions_language(
+            NbElementRenderer.render_image)
     if not hasattr(PasteTextRole.run, "original"):
         glue_in_translations(PasteTextRole, paste_text)
         glue_in_translations(PasteMarkdownRole, paste_markdown)
     app.connect("html-page-context", add_edition_link, priority=502)
-    # Before Sphinx's image collector (priority 500) records the files to copy.
-    app.connect("doctree-read", use_edition_outputs, priority=400)
+    app.connect("doctree-read", use_edition_html)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
