@@ -23,12 +23,30 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po, write_po
 from jupyter_book.sphinx import build_sphinx
 
 from rnnkit.editions import LANGUAGES, METADATA_KEY, template
 
 ROOT = Path(__file__).resolve().parents[1]
+# Words of the page furniture that no catalog holds: myst-nb's toggles of hidden code cells.
+FURNITURE = {"ko": {"nb_code_prompt_show": "코드 셀 펼치기", "nb_code_prompt_hide": "코드 셀 접기"}}
+
+
+def edition_config(language):
+    """Configuration of one edition: its language, the book's title as the catalogs translate
+    it (it is the first page's heading), and FURNITURE."""
+    import yaml
+
+    title = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
+    config = {"language": language, **FURNITURE.get(language, {})}
+    for catalog in sorted((ROOT / "locale" / language / "LC_MESSAGES").rglob("*.po")):
+        with open(catalog, "rb") as f:
+            message = read_po(f).get(title)
+        if message is not None and message.string and not message.fuzzy:
+            config["html_title"] = message.string
+            break
+    return config
 
 
 def sphinx(build, builder, outdir, doctrees, **overrides):
@@ -114,7 +132,7 @@ def build_html(build):
     sphinx(build, "html", build / "html", build / ".doctrees")
     for language in LANGUAGES:
         edition = build / language
-        sphinx(build, "html", edition / "html", edition / ".doctrees", language=language)
+        sphinx(build, "html", edition / "html", edition / ".doctrees", **edition_config(language))
         target = build / "html" / language
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(edition / "html", target)

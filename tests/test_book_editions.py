@@ -68,6 +68,15 @@ def test_the_prose_is_in_the_editions_language(book, page, language, folder):
         f"{page}: {hangul} Korean words against {latin} English ones in the {language} edition")
 
 
+@pytest.mark.parametrize("language, folder", EDITIONS[1:])
+def test_the_page_furniture_is_in_the_editions_language(book, language, folder):
+    """The book's title and the toggles of hidden code cells, outside the catalogs' pages."""
+    for page in toc_pages():
+        _, soup = soup_of(book, folder, page)
+        assert HANGUL.search(soup.title.get_text()), f"{page}: title {soup.title.get_text()!r}"
+        assert "Show code cell" not in soup.get_text(), f"{folder}{page}: English code toggles"
+
+
 @pytest.mark.parametrize("page", toc_pages())
 def test_each_page_links_to_itself_in_the_other_editions(book, page):
     for _, folder in EDITIONS:
