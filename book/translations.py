@@ -15,8 +15,9 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
+from rnnkit import editions
+
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE = ROOT / "locale"
 
 # {role}`content`, with the content's own target in <...> when it has one: `text <target>`.
 ROLE = re.compile(r"\{([\w:+-]+)\}(`+)(.*?)\2", re.S)
@@ -26,10 +27,9 @@ DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$", re.S)
 LINK = re.compile(r"\]\(([^()\s]+)\)")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-# Names that are the same in both editions: a message made of them alone needs no translation.
-NAMES = {"RNN", "RNNs", "LSTM", "LSTMs", "GRU", "GRUs", "BPTT", "PyTorch", "NumPy", "numpy",
-         "rnnkit", "tanh", "ReLU", "Adam", "SGD", "Jupyter", "nbgrader",
-         "Lec"}  # in the lecture name 모두의 딥러닝 Lec 11
+# Names that are the same in both editions, as on the figures, and a word of the lecture name
+# 모두의 딥러닝 Lec 11: a message made of them alone needs no translation.
+NAMES = editions.NAMES | {"Lec"}
 
 
 def role_target(content):

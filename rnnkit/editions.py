@@ -93,35 +93,33 @@ def texts(fig):
     return [t for t in fig.findobj(Text) if t.get_text()]
 
 
-def _fixed_formatters(fig):
-    """Tick formatters holding category names (set_xticklabels), redrawn from at each draw."""
-    from matplotlib.ticker import FixedFormatter
-
+def _tick_formatters(fig, kind):
+    """The tick formatters of `fig` of class `kind`: FixedFormatter holds category names
+    (set_xticklabels), FuncFormatter computes each label (set_xticks(ticks, labels))."""
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
-                if isinstance(formatter, FixedFormatter):
+                if isinstance(formatter, kind):
                     yield formatter
 
 
-def _function_formatters(fig):
-    """Tick formatters computing each label (set_xticks(ticks, labels) makes one of these)."""
-    from matplotlib.ticker import FuncFormatter
-
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
-                if isinstance(formatter, FuncFormatter):
-                    yield formatter
+def _translating(func, table):
+    """A tick-label function that gives `func`'s labels in the language of `table`."""
+    def label(x, pos=None):
+        text = func(x, pos)
+        return translate(text, table) or text
+    return label
 
 
 @contextmanager
 def translated(fig, table):
     """Within the block, every text of `fig` found in `table` reads as its translation."""
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
     changed = [(t, t.get_text(), translate(t.get_text(), table)) for t in texts(fig)]
     changed = [entry for entry in changed if entry[2] is not None]
-    fixed = [(f, list(f.seq)) for f in _fixed_formatters(fig)]
-    functions = [(f, f.func) for f in _function_formatters(fig)]
+    fixed = [(f, list(f.seq)) for f in _tick_formatters(fig, FixedFormatter)]
+    functions = [(f, f.func) for f in _tick_formatters(fig, FuncFormatter)]
     families = [(artist, artist.get_fontfamily()) for artist, _, translation in changed
                 if "$" in translation and _HANGUL.search(translation)]
     try:
@@ -135,8 +133,7 @@ def translated(fig, table):
         for formatter, seq in fixed:
             formatter.seq = [translate(s, table) or s for s in seq]
         for formatter, func in functions:
-            formatter.func = lambda x, pos=None, func=func: (
-                lambda label: translate(label, table) or label)(func(x, pos))
+            formatter.func = _translating(func, table)
         yield fig
     finally:
         for artist, text, _ in changed:
@@ -151,8 +148,10 @@ def translated(fig, table):
 
 def words_of(fig):
     """The figure's texts that need a translation, in drawing order, each once."""
+    from matplotlib.ticker import FixedFormatter
+
     found = [t.get_text() for t in texts(fig)]
-    found += [s for f in _fixed_formatters(fig) for s in f.seq]
+    found += [s for f in _tick_formatters(fig, FixedFormatter) for s in f.seq]
     return list(dict.fromkeys(s for s in found if has_words(s)))
 
 

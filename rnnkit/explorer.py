@@ -129,11 +129,16 @@ def _small_png(fig, dpi, colors):
     return small.getvalue()
 
 
+def _translate(text, language):
+    """`text` as the edition's figure catalog translates it (numbers as {0}…), else as is."""
+    return editions.translate(text, editions.catalog(language)) or text
+
+
 def _in_each_edition(text):
     """HTML showing `text` in the reader's edition: one span per edition."""
     spans = [f'<span data-edition="en">{html.escape(text)}</span>']
     spans += [f'<span data-edition="{language}">'
-              f'{html.escape(editions.catalog(language).get(text, text))}</span>'
+              f'{html.escape(_translate(text, language))}</span>'
               for language in editions.LANGUAGES]
     return "".join(spans)
 
@@ -187,7 +192,7 @@ def frame_explorer(draw, controls, initial=None, labels=None, formats=None, dpi=
                 for k, (name, grid) in enumerate(zip(names, grids)))
     parts.append("</div>")
     for language, pngs in frames.items():
-        said = alt if language == "en" else editions.catalog(language).get(alt, alt)
+        said = alt if language == "en" else _translate(alt, language)
         parts.append(f'<img data-edition="{language}" alt="{html.escape(said)}" '
                      f'data-frame="{first}" src="data:image/png;base64,{pngs[first]}">')
     if any(texts):

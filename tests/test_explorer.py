@@ -31,3 +31,14 @@ def test_one_frame_per_combination_and_nothing_from_outside():
     assert len(korean) == 6, "each edition has its own frames (rnnkit.editions)"
     assert not re.search(r"(src|href)=\"https?:", page), "the explorer loads nothing"
     assert not plt.get_fignums(), "the frames' figures are closed"
+
+
+def test_labels_read_in_each_edition_from_the_figure_catalog(monkeypatch):
+    from rnnkit import editions
+
+    monkeypatch.setattr(editions, "catalog", lambda language: {"scale, {0} steps": "배율, {0} 스텝"})
+    page = frame_explorer(draw, {"scale": [1.0, 2.0]}, labels={"scale": "scale, 3 steps"},
+                          alt="scale, 3 steps")._repr_html_()[0]
+    assert '<span data-edition="en">scale, 3 steps</span>' in page
+    assert '<span data-edition="ko">배율, 3 스텝</span>' in page, "numbers come back in place"
+    assert 'data-edition="ko" alt="배율, 3 스텝"' in page
