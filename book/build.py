@@ -9,7 +9,9 @@ need separate doctree folders and a shared execution cache, so this drives the s
 `jupyter_book.sphinx.build_sphinx` the command line calls, with the same `_config.yml` and
 `_toc.yml`. Each chapter is executed once (the English build fills `_build/.jupyter_cache`,
 the Korean build reads it), so code, outputs and glued numbers are identical in both editions;
-figures carry their Korean twin (rnnkit.editions).
+figures carry their Korean twin (rnnkit.editions), drawn because this script asks the kernels
+for it ($RNNKIT_EDITIONS): pages executed by `jupyter-book build` alone have none, and the
+Korean build stops on them.
 
 The Korean edition is built in `_build/ko/html` and copied to `_build/html/ko`: myst-nb writes
 its executed pages beside the output folder, which must not be inside the English site.
@@ -17,6 +19,7 @@ its executed pages beside the output folder, which must not be inside the Englis
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +29,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from jupyter_book.sphinx import build_sphinx
 
-from rnnkit.editions import LANGUAGES, METADATA_KEY, template
+from rnnkit.editions import LANGUAGES, METADATA_KEY, TWINS_VARIABLE, template
 
 ROOT = Path(__file__).resolve().parents[1]
 # Words of the page furniture that no catalog holds: myst-nb's toggles of hidden code cells.
@@ -149,6 +152,8 @@ if __name__ == "__main__":
                       help="only extract the English text (.pot) to BUILD_DIR/gettext/templates")
     args = parser.parse_args()
     build = args.build_dir.resolve()
+    # The kernels that run the pages draw every figure for the Korean edition too.
+    os.environ[TWINS_VARIABLE] = ",".join(LANGUAGES)
     if args.catalogs:
         update_catalogs(build)
     elif args.templates:

@@ -8,15 +8,20 @@ the Korean figure catalog `locale/ko/LC_MESSAGES/figures.po`. The Korean PNG tra
 output's metadata; the Korean build shows it in place of the English one
 (book/_ext/editions.py). Numbers, math and names are the same in both and are never looked up.
 
-`use_book_style` (rnnkit.plot) installs this for every page.
+`use_book_style` (rnnkit.plot) installs this for every page. The twins are drawn only when
+the book is built: book/build.py names the editions in $RNNKIT_EDITIONS for the kernels that
+run the pages, and a reader who runs a page in Jupyter gets each figure drawn once.
 """
 import base64
+import os
 import re
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("ko",)
+# The editions whose twins a process draws, comma-separated ("ko"); unset or empty for none.
+TWINS_VARIABLE = "RNNKIT_EDITIONS"
 CATALOGS = Path(__file__).resolve().parents[1] / "locale"
 METADATA_KEY = "rnnkit_editions"
 
@@ -28,6 +33,17 @@ _MATH = re.compile(r"(?<!\\)\$.+?(?<!\\)\$", re.S)
 # in place of its numbers, so that one translation serves every value a figure may show.
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _NUMBER = re.compile(r"(?<![\w\\{}])[-−]?\d+(?:\.\d+)?")
+
+
+def twin_languages():
+    """The editions (of LANGUAGES) whose twins this process draws, from $RNNKIT_EDITIONS."""
+    asked = [name.strip() for name in os.environ.get(TWINS_VARIABLE, "").split(",")
+             if name.strip()]
+    unknown = sorted(set(asked) - set(LANGUAGES))
+    if unknown:
+        raise ValueError(f"${TWINS_VARIABLE} names {', '.join(unknown)}, but the book's "
+                         f"editions besides English are {', '.join(LANGUAGES)}")
+    return tuple(asked)
 
 
 def has_words(text):
@@ -165,12 +181,16 @@ def figure_png(fig):
 def png_with_editions(fig):
     """IPython image/png formatter: the English PNG, with each edition's twin in metadata.
 
-    The metadata also lists the figure's texts that need a translation, so that a test can
+    Only the editions of twin_languages() are drawn; with none, the PNG alone. The metadata
+    also lists the figure's texts that need a translation, so that a test can
     tell a text missing from the catalog from one that needs none.
     """
     english = figure_png(fig)
+    languages = twin_languages()
+    if not languages:
+        return english
     editions = {}
-    for language in LANGUAGES:
+    for language in languages:
         with translated(fig, catalog(language)):
             editions[language] = base64.b64encode(figure_png(fig)).decode("ascii")
     return english, {METADATA_KEY: {**editions, "texts": words_of(fig)}}

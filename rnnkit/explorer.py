@@ -98,8 +98,9 @@ def render_frame(draw, kwargs, dpi=90, colors=64):
     """Calls ``draw(**kwargs)``; returns ({edition: PNG bytes of its figure}, what it printed,
     the figure's texts that need a translation).
 
-    The English frame is the figure as drawn, each other edition's has its texts translated
-    (rnnkit.editions). A PNG is reduced to a palette of ``colors`` colours, which a plot of a
+    The English frame is the figure as drawn; each edition of
+    ``rnnkit.editions.twin_languages()`` (those the book build asks for) gets one with its
+    texts translated. A PNG is reduced to a palette of ``colors`` colours, which a plot of a
     few lines loses nothing to and which makes it about four times smaller: a page carries
     every frame.
     """
@@ -111,7 +112,7 @@ def render_frame(draw, kwargs, dpi=90, colors=64):
         draw(**kwargs)
     fig = plt.gcf()
     pngs = {"en": _small_png(fig, dpi, colors)}
-    for language in editions.LANGUAGES:
+    for language in editions.twin_languages():
         with editions.translated(fig, editions.catalog(language)):
             pngs[language] = _small_png(fig, dpi, colors)
     texts = editions.words_of(fig)
@@ -139,7 +140,7 @@ def _in_each_edition(text):
     spans = [f'<span data-edition="en">{html.escape(text)}</span>']
     spans += [f'<span data-edition="{language}">'
               f'{html.escape(_translate(text, language))}</span>'
-              for language in editions.LANGUAGES]
+              for language in editions.twin_languages()]
     return "".join(spans)
 
 
@@ -159,7 +160,7 @@ def frame_explorer(draw, controls, initial=None, labels=None, formats=None, dpi=
     names = list(controls)
     grids = [list(controls[name]) for name in names]
     initial, labels, formats = initial or {}, labels or {}, formats or {}
-    frames = {language: [] for language in ("en", *editions.LANGUAGES)}
+    frames = {language: [] for language in ("en", *editions.twin_languages())}
     texts, words = [], [alt, *(labels.get(name, name) for name in names)]
     for combination in itertools.product(*grids):
         pngs, printed, shown_words = render_frame(draw, dict(zip(names, combination)), dpi=dpi)

@@ -65,6 +65,7 @@ def test_words_of_lists_only_texts_with_words(figure):
 
 
 def test_png_with_editions_carries_a_different_korean_twin(figure, monkeypatch, caplog):
+    monkeypatch.setenv(editions.TWINS_VARIABLE, "ko")    # as book/build.py asks
     monkeypatch.setattr(editions, "catalog", lambda language: TABLE)
     with warnings.catch_warnings(), caplog.at_level(logging.WARNING, logger="matplotlib"):
         warnings.simplefilter("error")   # a missing glyph would warn, and fail the book build
@@ -76,6 +77,25 @@ def test_png_with_editions_carries_a_different_korean_twin(figure, monkeypatch, 
     assert abs(w - w2) <= 0.05 * w and abs(h - h2) <= 0.05 * h, "the same figure, other words"
     assert english == editions.figure_png(figure), "the English PNG is the figure as drawn"
     assert "loss" in metadata[editions.METADATA_KEY]["texts"]
+
+
+def test_outside_the_book_build_a_figure_is_drawn_once(figure, monkeypatch):
+    """A reader running a page in Jupyter sees the English figure only: no twin is drawn."""
+    monkeypatch.delenv(editions.TWINS_VARIABLE, raising=False)
+    drawn = []
+    monkeypatch.setattr(editions, "figure_png", lambda fig: drawn.append(fig) or b"png")
+    assert editions.png_with_editions(figure) == b"png" and len(drawn) == 1
+    monkeypatch.setenv(editions.TWINS_VARIABLE, "ko")
+    english, metadata = editions.png_with_editions(figure)
+    assert len(drawn) == 3 and set(metadata[editions.METADATA_KEY]) == {"ko", "texts"}
+
+
+def test_asking_for_an_edition_the_book_lacks_is_an_error(monkeypatch):
+    monkeypatch.setenv(editions.TWINS_VARIABLE, "ko, fr")
+    with pytest.raises(ValueError, match=r"RNNKIT_EDITIONS names fr, but .* are ko"):
+        editions.twin_languages()
+    monkeypatch.setenv(editions.TWINS_VARIABLE, " ko ")
+    assert editions.twin_languages() == ("ko",)
 
 
 def test_the_korean_catalog_is_read_without_fuzzy_or_empty_entries(tmp_path, monkeypatch):

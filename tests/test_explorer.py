@@ -7,8 +7,16 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
+from rnnkit import editions  # noqa: E402
 from rnnkit.explorer import frame_explorer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def book_build(monkeypatch):
+    """As when book/build.py runs the pages: the Korean edition's frames are drawn too."""
+    monkeypatch.setenv(editions.TWINS_VARIABLE, "ko")
 
 
 def draw(scale=1.0, kind="line"):
@@ -33,9 +41,14 @@ def test_one_frame_per_combination_and_nothing_from_outside():
     assert not plt.get_fignums(), "the frames' figures are closed"
 
 
-def test_labels_read_in_each_edition_from_the_figure_catalog(monkeypatch):
-    from rnnkit import editions
+def test_outside_the_book_build_the_frames_are_english_only(monkeypatch):
+    monkeypatch.delenv(editions.TWINS_VARIABLE)
+    page = frame_explorer(draw, {"scale": [1.0, 2.0]}, labels={"scale": "scale"})._repr_html_()[0]
+    assert re.findall(r'data-edition="(\w+)"', page) == ["en"] * 3, "label, image, frames"
+    assert len(json.loads(re.search(r'data-edition="en">(\[.*?\])</script>', page).group(1))) == 2
 
+
+def test_labels_read_in_each_edition_from_the_figure_catalog(monkeypatch):
     monkeypatch.setattr(editions, "catalog", lambda language: {"scale, {0} steps": "배율, {0} 스텝"})
     page = frame_explorer(draw, {"scale": [1.0, 2.0]}, labels={"scale": "scale, 3 steps"},
                           alt="scale, 3 steps")._repr_html_()[0]

@@ -22,8 +22,11 @@ from myst_nb.core.render import NbElementRenderer
 from myst_nb.core.variables import RetrievalError, format_plain_text
 from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
 from myst_nb.ext.glue.utils import glue_warning
+from sphinx.util import logging
 
-from rnnkit.editions import METADATA_KEY
+from rnnkit.editions import METADATA_KEY, TWINS_VARIABLE
+
+logger = logging.getLogger(__name__)
 
 EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}
 _PART = (r'<(script|span)\b[^>]*\bdata-edition="{0}"[^>]*>.*?</\1>'
@@ -52,9 +55,19 @@ def add_edition_link(app, pagename, templatename, context, doctree):
             })
 
 
+def not_run_for(edition, docname, what):
+    """Warn (an error in the book's builds) that a page's outputs lack this edition's part."""
+    logger.warning(f"{what} without its {EDITIONS[edition][1]} edition: the page ran without "
+                   f"${TWINS_VARIABLE} (executed by `jupyter-book build` alone?); delete "
+                   f"_build/.jupyter_cache and run `make book`", location=docname)
+
+
 def use_edition_html(app, doctree):
     """Keep only this edition's parts of HTML outputs (data-edition="…")."""
     here = language(app)
+    for raw in doctree.findall(nodes.raw):
+        if 'data-edition="' in raw.astext() and f'data-edition="{here}"' not in raw.astext():
+            not_run_for(here, app.env.docname, "an explorer")
     for other in EDITIONS:
         if other != here:
             part = re.compile(_PART.format(other), re.S)
@@ -70,6 +83,8 @@ def images_in_the_editions_language(render_image):
         env = getattr(self.renderer.document.settings, "env", None)
         here = env.config.language if env is not None else None
         twin = data.output_metadata.get(data.mime_type, {}).get(METADATA_KEY, {}).get(here)
+        if not twin and here in EDITIONS and here != "en" and data.mime_type == "image/png":
+            not_run_for(here, env.docname, "a figure")
         return render_image(self, dataclasses.replace(data, content=twin) if twin else data)
     render.original = render_image
     return render
