@@ -26,7 +26,6 @@ CODE = re.compile(r"(`+)(.+?)\1", re.S)
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$", re.S)
 LINK = re.compile(r"\]\(([^()\s]+)\)")
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Names that are the same in both editions, as on the figures, and a word of the lecture name
 # 모두의 딥러닝 Lec 11: a message made of them alone needs no translation.
 NAMES = editions.NAMES | {"Lec"}
@@ -86,7 +85,7 @@ def problems(msgid, msgstr, fuzzy=False, keep=frozenset()):
     found = []
     if msgstr == msgid and needs_translation(msgid):
         found.append("left in English")
-    elif len(words(msgid)) >= 4 and not HANGUL.search(msgstr):
+    elif len(words(msgid)) >= 4 and not editions.HANGUL.search(msgstr):
         found.append("has no Korean in it")
     if is_display_math(msgid):
         return [] if msgstr == msgid else ["a display formula: keep it exactly as in English"]

@@ -31,7 +31,8 @@ NAMES = frozenset({"RNN", "RNNs", "LSTM", "LSTMs", "GRU", "GRUs", "BPTT", "PyTor
 _MATH = re.compile(r"(?<!\\)\$.+?(?<!\\)\$", re.S)
 # A number in a figure text ("half-life 14.3 steps"): the catalog holds the text with {0}, {1}…
 # in place of its numbers, so that one translation serves every value a figure may show.
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# A Hangul syllable: a text with one is Korean.
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _NUMBER = re.compile(r"(?<![\w\\{}])[-−]?\d+(?:\.\d+)?")
 
 
@@ -137,7 +138,7 @@ def translated(fig, table):
     fixed = [(f, list(f.seq)) for f in _tick_formatters(fig, FixedFormatter)]
     functions = [(f, f.func) for f in _tick_formatters(fig, FuncFormatter)]
     families = [(artist, artist.get_fontfamily()) for artist, _, translation in changed
-                if "$" in translation and _HANGUL.search(translation)]
+                if "$" in translation and HANGUL.search(translation)]
     try:
         for artist, _, translation in changed:
             artist.set_text(translation)

@@ -65,15 +65,16 @@ def not_run_for(edition, docname, what):
 def use_edition_html(app, doctree):
     """Keep only this edition's parts of HTML outputs (data-edition="…")."""
     here = language(app)
-    for raw in doctree.findall(nodes.raw):
-        if 'data-edition="' in raw.astext() and f'data-edition="{here}"' not in raw.astext():
+    others = [re.compile(_PART.format(other), re.S) for other in EDITIONS if other != here]
+    for raw in list(doctree.findall(nodes.raw)):
+        markup = raw.astext()
+        if 'data-edition="' not in markup:
+            continue
+        if f'data-edition="{here}"' not in markup:
             not_run_for(here, app.env.docname, "an explorer")
-    for other in EDITIONS:
-        if other != here:
-            part = re.compile(_PART.format(other), re.S)
-            for raw in list(doctree.findall(nodes.raw)):
-                if 'data-edition="' in raw.astext():
-                    raw.replace(raw.children[0], nodes.Text(part.sub("", raw.astext())))
+        for part in others:
+            markup = part.sub("", markup)
+        raw.replace(raw.children[0], nodes.Text(markup))
 
 
 def images_in_the_editions_language(render_image):

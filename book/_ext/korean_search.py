@@ -14,9 +14,10 @@ letter looks like a particle (속도, 정의, 길이) is never cut. Words withou
 terms the Korean text gives in parentheses) are stemmed as in the English edition.
 """
 import json
-import re
 
 from sphinx.search.en import SearchEnglish, js_porter_stemmer
+
+from rnnkit.editions import HANGUL
 
 # Particles (조사) and the endings of 하다/되다 that follow nouns in the book's prose; longest
 # first, so that 에서는 is taken off whole rather than as 는.
@@ -28,7 +29,6 @@ ENDINGS = sorted("""
     합니다 됩니다 이므로
 """.split(), key=len, reverse=True)
 MIN_STEM = 2
-HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
 def strip_ending(word):
@@ -48,7 +48,7 @@ JS_STEMMER = js_porter_stemmer.replace(_PORTER, "var PorterStemmer = function") 
 var Stemmer = function() {
   const porter = new PorterStemmer();
   const endings = %s;
-  const hangul = /[\\uac00-\\ud7a3]/;
+  const hangul = /%s/;
   this.stemWord = function(word) {
     for (const ending of endings) {
       if (word.endsWith(ending) && word.length - ending.length >= %d) {
@@ -59,7 +59,7 @@ var Stemmer = function() {
     return hangul.test(word) ? word : porter.stemWord(word);
   };
 };
-""" % (json.dumps(ENDINGS, ensure_ascii=False), MIN_STEM)
+""" % (json.dumps(ENDINGS, ensure_ascii=False), HANGUL.pattern, MIN_STEM)
 
 
 class SearchKorean(SearchEnglish):
